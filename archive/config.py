@@ -1,0 +1,121 @@
+"""kura.toml: the archive project's settings, read once and validated."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.errors import ConfigError
+
+CONFIG_NAME = "kura.toml"
+DEFAULT_MAX_PIXELS = 1_000_000_000  # a 600-megapixel map scan fits with room to spare
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one archive project (the folder holding kura.toml)."""
+
+    root: Path
+    title: dict[str, str] = field(default_factory=lambda: {"ja": "Kura アーカイブ", "en": "Kura"})
+    base_url: str = "http://127.0.0.1:8000"
+    store: str = "public"
+    rights: str = "http://creativecommons.org/licenses/by/4.0/"
+    required_statement: dict[str, dict[str, str]] = field(default_factory=dict)
+    provider: dict[str, object] = field(default_factory=dict)
+    tile_size: int = 256
+    jpeg_quality: int = 85
+    sizes_max: int = 1024
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    keep_masters: bool = True
+    sheet: str = ""
+
+    @property
+    def store_dir(self) -> Path:
+        """The local store's folder (for ``store = "public"`` or any relative path)."""
+        return (self.root / self.store).resolve()
+
+    def sheet_path(self) -> Path:
+        """The metadata sheet: ``sheet`` if set, else items.csv, else items.xlsx."""
+        if self.sheet:
+            return self.root / self.sheet
+        for name in ("items.csv", "items.xlsx"):
+            if (self.root / name).exists():
+                return self.root / name
+        return self.root / "items.csv"
+
+    @property
+    def scans_dir(self) -> Path:
+        return self.root / "scans"
+
+
+def _lang_map(value: object, key: str, path: Path) -> dict[str, str]:
+    if isinstance(value, str):
+        return {"ja": value}
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return dict(value)
+    raise ConfigError(
+        f"{path}: 「{key}」は文字列か {{ja = …, en = …}} で書いてください / {key} must be a string or a {{ja, en}} table"
+    )
+
+
+def _int(data: dict, key: str, default: int, low: int, high: int, path: Path) -> int:
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(
+            f"{path}: 「{key}」は {low}〜{high} の整数にしてください / {key} must be an integer in {low}..{high} (got {value!r})"
+        )
+    return value
+
+
+def load_config(root: Path) -> Config:
+    """Read ``root/kura.toml``. Missing file or bad values raise ConfigError with the key."""
+    root = Path(root).resolve()
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: kura.toml がありません。`kura init {root}` で作成できます / no kura.toml here; create one with `kura init`"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: TOML として読めません / not valid TOML: {exc}") from exc
+
+    base_url = str(data.get("base_url", Config.base_url)).rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{path}: base_url は http:// か https:// で始めてください / base_url must be an http(s) URL"
+        )
+    statement = data.get("required_statement", {})
+    if not isinstance(statement, dict):
+        raise ConfigError(f"{path}: [required_statement] は表にしてください / must be a table")
+    provider = data.get("provider", {})
+    if not isinstance(provider, dict):
+        raise ConfigError(f"{path}: [provider] は表にしてください / must be a table")
+    return Config(
+        root=root,
+        title=_lang_map(data.get("title", {"ja": root.name}), "title", path),
+        base_url=base_url,
+        store=str(data.get("store", "public")),
+        rights=str(data.get("rights", Config.rights)),
+        required_statement={
+            "label": _lang_map(
+                statement.get("label", {"ja": "所蔵", "en": "Held by"}),
+                "required_statement.label",
+                path,
+            ),
+            "value": _lang_map(
+                statement.get("value", {"ja": "", "en": ""}), "required_statement.value", path
+            ),
+        },
+        provider={
+            "label": _lang_map(provider.get("label", {"ja": ""}), "provider.label", path),
+            "homepage": str(provider.get("homepage", "")),
+        },
+        tile_size=_int(data, "tile_size", 256, 64, 4096, path),
+        jpeg_quality=_int(data, "jpeg_quality", 85, 1, 95, path),
+        sizes_max=_int(data, "sizes_max", 1024, 0, 65535, path),
+        max_pixels=_int(data, "max_pixels", DEFAULT_MAX_PIXELS, 1, 10**11, path),
+        keep_masters=bool(data.get("keep_masters", True)),
+        sheet=str(data.get("sheet", "")),
+    )
