@@ -3,17 +3,21 @@ masters, open data). A small protocol with ``LocalStore`` (a folder); ``S3Store`
 the publishing work.
 
 Writes are atomic: a reader sees the old file or the new one, never a half-written file.
+A whole tile tree (one image service) is written with ``tree()``, which on a local disk
+stages it in a hidden folder and swaps it into place in one rename, so ``info.json`` and
+its tiles appear together.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from archive.errors import StoreError
 
@@ -42,53 +46,79 @@ def content_type_for(key: str) -> str:
 
 
 def check_key(key: str) -> str:
-    """Refuse keys that could escape the store: absolute, ``..``, backslashes, empty parts."""
+    """Refuse keys that could escape the store or reach unfinished files: absolute paths,
+    ``..``, backslashes, empty parts, NUL, and temp names."""
     if (
         not key
         or key.startswith("/")
         or "\\" in key
         or "\x00" in key
+        or TEMP_MARK in key
         or any(part in ("", ".", "..") for part in key.split("/"))
     ):
         raise StoreError(f"不正なキーです / invalid store key: {key!r}")
     return key
 
 
+class TreeWriter(Protocol):
+    """Writes the files of one tree (paths relative to its prefix)."""
+
+    def put(self, path: str, data: bytes | memoryview) -> None: ...
+
+
 class Store(Protocol):
     """What ingest, the viewer and publishing need from a store."""
 
-    def put(self, key: str, data: bytes, *, durable: bool = False) -> None: ...
+    def put(self, key: str, data: bytes | memoryview, *, durable: bool = False) -> None: ...
     def put_file(self, key: str, source: Path) -> None: ...
+    def tree(self, prefix: str) -> contextlib.AbstractContextManager[TreeWriter]: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def list(self, prefix: str = "") -> Iterator[str]: ...
     def delete(self, key: str) -> None: ...
+    def delete_tree(self, prefix: str) -> None: ...
+
+
+class _FolderWriter:
+    """Plain writes into a staging folder nobody reads until it is swapped into place."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._made: set[str] = set()
+
+    def put(self, path: str, data: bytes | memoryview) -> None:
+        target = self.root / check_key(path)
+        parent = str(target.parent)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        with open(target, "wb") as fh:
+            fh.write(data)
 
 
 class LocalStore:
-    """A store in a local folder. Atomic writes by write-to-temp-then-rename in the same folder."""
+    """A store in a local folder. Files: write to a temp name, then rename. Trees: stage in a
+    hidden sibling folder, then swap with renames."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._made: set[Path] = set()
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def _dir(self, path: Path) -> None:
-        parent = path.parent
-        if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
+    def _temp_path(self, target: Path, tag: str = "") -> Path:
+        return target.with_name(f"{target.name}{TEMP_MARK}{tag}{os.getpid()}")
 
-    def put(self, key: str, data: bytes, *, durable: bool = False) -> None:
-        """Write ``data`` at ``key`` atomically; ``durable`` also fsyncs (documents, records)."""
+    @contextlib.contextmanager
+    def writer(self, key: str, *, durable: bool = False) -> Iterator[BinaryIO]:
+        """A file to write ``key`` into; it appears atomically when the block ends without
+        error, and not at all otherwise. ``durable`` also fsyncs (documents, records)."""
         target = self.path(key)
-        self._dir(target)
-        tmp = target.with_name(f"{target.name}{TEMP_MARK}{os.getpid()}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._temp_path(target)
         try:
             with open(tmp, "wb") as fh:
-                fh.write(data)
+                yield fh
                 if durable:
                     fh.flush()
                     os.fsync(fh.fileno())
@@ -96,11 +126,19 @@ class LocalStore:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise StoreError(f"{target}: 書き込めません / cannot write: {exc.strerror}") from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put(self, key: str, data: bytes | memoryview, *, durable: bool = False) -> None:
+        """Write ``data`` at ``key`` atomically."""
+        with self.writer(key, durable=durable) as fh:
+            fh.write(data)
 
     def put_file(self, key: str, source: Path) -> None:
-        """Copy a (possibly huge) file in atomically, without reading it into memory."""
+        """Copy a (possibly huge) file in atomically and durably, without reading it into memory."""
         target = self.path(key)
-        self._dir(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=target.name + TEMP_MARK, dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
@@ -112,10 +150,34 @@ class LocalStore:
             Path(tmp).unlink(missing_ok=True)
             raise StoreError(f"{target}: 書き込めません / cannot write: {exc.strerror}") from exc
 
+    @contextlib.contextmanager
+    def tree(self, prefix: str) -> Iterator[TreeWriter]:
+        """Write a whole tree under ``prefix``; it replaces the old tree only when the block
+        ends without error. A reader sees the old tree or the new one (for a moment during
+        the swap, neither: a 404, never a mix or a half-written file)."""
+        final = self.path(prefix)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = self._temp_path(final)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            yield _FolderWriter(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if final.exists():
+            old = self._temp_path(final, "old-")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(final, old)
+            os.replace(staging, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+
     def get(self, key: str) -> bytes:
         try:
             return self.path(key).read_bytes()
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, IsADirectoryError) as exc:
             raise StoreError(f"ありません / no such key: {key}") from exc
 
     def exists(self, key: str) -> bool:
@@ -123,29 +185,38 @@ class LocalStore:
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Every key under ``prefix`` (a folder-like prefix), skipping unfinished temp files."""
-        base = self.root / prefix if prefix else self.root
+        base = self.root / check_key(prefix) if prefix else self.root
         if not base.is_dir():
             return
-        for dirpath, _dirs, files in os.walk(base):
+        for dirpath, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if TEMP_MARK not in d)
             rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-            for name in files:
-                if TEMP_MARK in name:
-                    continue
-                yield name if rel == "." else f"{rel}/{name}"
+            for name in sorted(files):
+                if TEMP_MARK not in name:
+                    yield name if rel == "." else f"{rel}/{name}"
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
-    def sweep_temp(self, prefix: str) -> int:
-        """Remove temp files a killed writer left under ``prefix``; returns how many."""
-        base = self.root / prefix
+    def delete_tree(self, prefix: str) -> None:
+        shutil.rmtree(self.path(prefix), ignore_errors=True)
+
+    def sweep_temp(self, prefix: str = "") -> int:
+        """Remove what a killed writer left under ``prefix`` (temp files and staging folders);
+        returns how many were removed."""
+        base = self.root / check_key(prefix) if prefix else self.root
         removed = 0
-        if base.is_dir():
-            for dirpath, _dirs, files in os.walk(base):
-                for name in files:
-                    if TEMP_MARK in name:
-                        Path(dirpath, name).unlink(missing_ok=True)
-                        removed += 1
+        if not base.is_dir():
+            return 0
+        for dirpath, dirs, files in os.walk(base):
+            for name in [d for d in dirs if TEMP_MARK in d]:
+                shutil.rmtree(Path(dirpath, name), ignore_errors=True)
+                dirs.remove(name)
+                removed += 1
+            for name in files:
+                if TEMP_MARK in name:
+                    Path(dirpath, name).unlink(missing_ok=True)
+                    removed += 1
         return removed
 
 
@@ -153,6 +224,6 @@ def open_store(spec: str, root: Path) -> LocalStore:
     """The store named in kura.toml: a folder (relative to the project) or ``s3://…``."""
     if spec.startswith("s3://"):
         raise StoreError(
-            "S3 ストアはまだ使えません (publish の課題で対応) / S3 stores are not supported yet"
+            "S3 ストアはまだ使えません (公開機能の課題で対応予定) / S3 stores are not supported yet"
         )
     return LocalStore((root / spec).resolve())
