@@ -1,0 +1,1 @@
+"""Ingest: turn an archivist's scans and metadata sheet into store objects."""
