@@ -1,0 +1,553 @@
+"""The metadata sheet: read a CSV/TSV or .xlsx file into validated items.
+
+``read_rows`` turns a file into a header and numbered rows (numbers as Excel shows them);
+``read_sheet`` validates every row into an :class:`~archive.model.Item` or reports
+:class:`~archive.model.Problem` s naming the file, row and column. One bad row never
+stops the others; only a sheet that cannot be read at all raises :class:`SheetError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.config import Config
+from archive.era import era_range
+from archive.errors import SheetError
+from archive.model import Item, Level, Problem, YearRange
+from archive.rights import EXAMPLES as RIGHTS_EXAMPLES
+from archive.rights import rights_uri
+from archive.scans import resolve_images
+
+# Canonical (Japanese) headers in order → English aliases also accepted.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "ID": ("id",),
+    "名称": ("title",),
+    "名称_カナ": ("title_kana", "reading"),
+    "名称_英語": ("title_en",),
+    "文化財分類": ("designation",),
+    "種類": ("kind",),
+    "資料種別": ("material_type", "type"),
+    "年代": ("date",),
+    "概要": ("summary",),
+    "概要_英語": ("summary_en",),
+    "説明": ("description",),
+    "説明_英語": ("description_en",),
+    "場所名称": ("place",),
+    "住所": ("address",),
+    "緯度": ("latitude",),
+    "経度": ("longitude",),
+    "員数（数）": ("count",),
+    "員数（単位）": ("unit",),
+    "所有者等": ("owner",),
+    "文化財指定日": ("designation_date",),
+    "画像ファイル": ("images", "files"),
+    "利用条件": ("rights", "license", "licence"),
+    "表示方向": ("direction", "viewing_direction"),
+    "キーワード": ("keywords",),
+    "備考": ("notes",),
+}
+COLUMNS = tuple(ALIASES)  # the canonical headers, in order
+REQUIRED = ("ID", "名称")
+RESERVED_IDS = ("collection", "lesson", "activity")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SHEET_NAMES = ("文化財一覧", "items")  # preferred worksheet names in a workbook
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_ID_MAX = 100
+_DIRECTIONS = {
+    "左から右": "left-to-right",
+    "lefttoright": "left-to-right",
+    "右から左": "right-to-left",
+    "righttoleft": "right-to-left",
+    "上から下": "top-to-bottom",
+    "toptobottom": "top-to-bottom",
+    "下から上": "bottom-to-top",
+    "bottomtotop": "bottom-to-top",
+}
+_JAPANESE_ENCODINGS = ("euc", "iso2022_jp", "shift_jis", "cp932", "utf_16", "utf_32")
+
+Row = tuple[int, list[str]]
+
+
+@dataclass
+class SheetResult:
+    """The valid items of a sheet and every problem found (errors and warnings)."""
+
+    items: list[Item]
+    problems: list[Problem]
+    file: str
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+
+# --- reading files ------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> tuple[list[str], list[Row]]:
+    """The header row and the non-empty data rows of a .csv/.tsv/.txt or .xlsx file.
+
+    Each row comes with its spreadsheet row number (the header is usually row 1).
+    """
+    return _read_rows(Path(path), str(path))
+
+
+def _read_rows(path: Path, shown: str) -> tuple[list[str], list[Row]]:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise SheetError(f"{shown}: ファイルがありません / file not found")
+    if suffix in TEXT_SUFFIXES:
+        records = _text_records(path, shown)
+    elif suffix in EXCEL_SUFFIXES:
+        records = _xlsx_records(path, shown)
+    else:
+        raise SheetError(
+            f"{shown}: 「{suffix or '拡張子なし'}」は読めません。Excel で「Excel ブック (.xlsx)」か"
+            f"「CSV UTF-8」形式で保存し直してください / cannot read {suffix or 'this'} files; "
+            "save the sheet as an Excel workbook (.xlsx) or as CSV (UTF-8)"
+        )
+    rows = [(number, cells) for number, cells in records if any(c.strip() for c in cells)]
+    if not rows:
+        raise SheetError(f"{shown}: 見出し行がありません（空のファイル） / the sheet is empty")
+    (_, header), data = rows[0], rows[1:]
+    return [_clean_header(h) for h in header], data
+
+
+def _text_records(path: Path, shown: str) -> list[Row]:
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise SheetError(
+            f"{shown}: 中身は Excel ブックです。拡張子を .xlsx にしてください / "
+            "this is an Excel workbook: rename it to .xlsx"
+        )
+    text = decode_text(data, shown)
+    first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[Row] = []
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            records.append((number, cells))
+    except csv.Error as exc:
+        raise SheetError(
+            f"{shown}: {number + 1}行目が CSV として読めません / row {number + 1} is not valid CSV: {exc}"
+        ) from exc
+    return records
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """Decode a CSV by its content: UTF-8 (with or without BOM), UTF-16 with BOM, CP932.
+
+    charset-normalizer is asked last, and trusted only for a confident Japanese encoding.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]  # Excel's 「Unicode テキスト」
+    else:
+        candidates = ["utf-8", "cp932"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    guess = _guess_encoding(data)
+    if guess:
+        return data.decode(guess)
+    raise SheetError(
+        f"{shown}: 文字コードが判別できません（{'、'.join(candidates)} を試しました）。Excel の"
+        "「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」を選んで保存し直してください / "
+        f"cannot tell the text encoding (tried {', '.join(candidates)}); "
+        "save the file again as 'CSV UTF-8 (Comma delimited)'"
+    )
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.15:
+        return None
+    encoding = codecs.lookup(best.encoding).name.replace("-", "_")
+    return best.encoding if encoding.startswith(_JAPANESE_ENCODINGS) else None
+
+
+def _xlsx_records(path: Path, shown: str) -> list[Row]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+            raise SheetError(
+                f"{shown}: Excel ブック (.xlsx) として読めません。Excel で .xlsx として保存し直して"
+                f"ください / not a readable .xlsx workbook ({exc}); save it again as .xlsx"
+            ) from exc
+        try:
+            sheet = _pick_worksheet(book)
+            sheet.reset_dimensions()  # some writers store a wrong size
+            rows = sheet.iter_rows(values_only=True)
+            return [(n, [cell_text(v) for v in row]) for n, row in enumerate(rows, start=1)]
+        finally:
+            book.close()
+
+
+def _pick_worksheet(book):
+    wanted = {_header_key(name) for name in SHEET_NAMES}
+    for sheet in book.worksheets:
+        if _header_key(sheet.title) in wanted:
+            return sheet
+    return book.worksheets[0]
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet value as text: 15.0 → "15", dates → ``YYYY-MM-DD``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"  # as Excel shows it
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+# --- headers --------------------------------------------------------------------------
+
+
+def _header_key(text: str) -> str:
+    """Headers match after NFKC, case-folding and dropping spaces, ``_`` and ``-``."""
+    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+_HEADER_KEYS = {
+    _header_key(name): column for column, aliases in ALIASES.items() for name in (column, *aliases)
+}
+
+
+def _clean_header(text: str) -> str:
+    return _drop_invisible(text).strip()
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA (as Excel labels columns)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@dataclass
+class _Layout:
+    known: dict[int, str] = field(default_factory=dict)  # index → canonical column
+    extra: dict[int, str] = field(default_factory=dict)  # index → header as written
+
+
+def _layout(headers: list[str], file: str) -> _Layout:
+    layout = _Layout()
+    seen: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        key = _header_key(header)
+        column = _HEADER_KEYS.get(key)
+        first = seen.setdefault(column or key, index)
+        if first != index:
+            raise SheetError(
+                f"{file}: 見出し「{header}」が2つあります（{column_letter(first)}列と"
+                f"{column_letter(index)}列）。1つにしてください / duplicate header {header!r} "
+                f"(columns {column_letter(first)} and {column_letter(index)})"
+            )
+        if column:
+            layout.known[index] = column
+        else:
+            layout.extra[index] = header
+    missing = [c for c in REQUIRED if c not in layout.known.values()]
+    if missing:
+        names = "、".join(f"「{c}」" for c in missing)
+        raise SheetError(
+            f"{file}: 必須の列 {names} がありません。1行目に見出しとして追加してください / "
+            f"required column(s) missing: {', '.join(missing)} (add them to the header row)"
+        )
+    return layout
+
+
+def _layout_warnings(
+    layout: _Layout, headers: list[str], rows: list[Row], file: str
+) -> list[Problem]:
+    problems = [
+        Problem(
+            "warning",
+            file,
+            f"「{header}」列は Kura では使いませんが、値はそのまま保存します",
+            f"column {header!r} is not used by Kura; its values are kept as they are",
+            column=header,
+        )
+        for header in layout.extra.values()
+    ]
+    width = max((len(cells) for _, cells in rows), default=0)
+    for index in range(width):
+        if index < len(headers) and headers[index]:
+            continue
+        if any(index < len(cells) and cells[index].strip() for _, cells in rows):
+            letter = column_letter(index)
+            problems.append(
+                Problem(
+                    "warning",
+                    file,
+                    f"{letter}列には見出しがないため、値は無視します",
+                    f"column {letter} has no header; its values are ignored",
+                    column=letter,
+                )
+            )
+    return problems
+
+
+# --- rows -----------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _drop_invisible(text: str) -> str:
+    """Remove zero-width and other format characters (U+200B, U+FEFF, U+2060 …)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+class _Row:
+    """Problems of one row, all naming the file and row (and item id once known)."""
+
+    def __init__(self, file: str, number: int) -> None:
+        self.file = file
+        self.number = number
+        self.item_id: str | None = None
+        self.problems: list[Problem] = []
+
+    def add(self, level: Level, column: str | None, ja: str, en: str) -> None:
+        problem = Problem(level, self.file, ja, en, self.number, column, self.item_id)
+        self.problems.append(problem)
+
+    def error(self, column: str | None, ja: str, en: str) -> None:
+        self.add("error", column, ja, en)
+
+    def warn(self, column: str | None, ja: str, en: str) -> None:
+        self.add("warning", column, ja, en)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.level == "error" for p in self.problems)
+
+
+def clean_id(raw: str, row: _Row) -> str | None:
+    """The item id from an ID cell, or None (with an error) if it cannot be one."""
+    visible = _drop_invisible(raw)
+    stripped = visible.strip()
+    removed = visible != raw or stripped != visible.strip(" \t\r\n")
+    text = unicodedata.normalize("NFKC", stripped)
+    if not text:
+        row.error("ID", "ID が空です", "ID is empty")
+        return None
+    valid = bool(_ID.fullmatch(text)) and len(text) <= _ID_MAX
+    if not valid:
+        row.error("ID", *_id_message(text))
+        return None
+    row.item_id = text
+    if removed:
+        row.warn(
+            "ID",
+            f"ID「{text}」から見えない文字（ゼロ幅スペース・全角スペースなど）を取り除きました",
+            f"removed invisible characters (zero-width or non-ASCII spaces) from ID {text!r}",
+        )
+    if text != stripped:
+        row.warn(
+            "ID",
+            f"ID「{stripped}」の全角文字を半角にして「{text}」としました",
+            f"ID {stripped!r} contains full-width characters; using {text!r}",
+        )
+    if text.casefold() in RESERVED_IDS:
+        row.item_id = None
+        row.error(
+            "ID",
+            f"ID「{text}」は予約語なので使えません（{', '.join(RESERVED_IDS)}）",
+            f"ID {text!r} is reserved ({', '.join(RESERVED_IDS)}); choose another",
+        )
+        return None
+    return text
+
+
+def _id_message(text: str) -> tuple[str, str]:
+    if len(text) > _ID_MAX:
+        return (
+            f"ID が長すぎます（{len(text)}文字、最大{_ID_MAX}文字）",
+            f"ID is too long ({len(text)} characters, at most {_ID_MAX})",
+        )
+    bad = [ch for ch in dict.fromkeys(text) if not re.fullmatch(r"[A-Za-z0-9._-]", ch)]
+    if bad:
+        shown = " ".join(f"「{ch}」(U+{ord(ch):04X})" for ch in bad)
+        return (
+            f"ID「{text}」に使えない文字があります: {shown}。半角英数字と . _ - だけ使えます",
+            f"ID {text!r} has characters that are not allowed: {shown}; use A-Z a-z 0-9 . _ -",
+        )
+    return (
+        f"ID「{text}」は英数字で始めてください（「.」「-」「_」で始まる ID は使えません）",
+        f"ID {text!r} must start with a letter or digit",
+    )
+
+
+def _rights(value: str, default: str, row: _Row) -> str:
+    if not value:
+        return default
+    uri = rights_uri(value)
+    if uri is None:
+        row.error(
+            "利用条件",
+            f"利用条件「{value}」が分かりません。例: {RIGHTS_EXAMPLES}",
+            f"unknown rights {value!r}; accepted examples: {RIGHTS_EXAMPLES}",
+        )
+        return default
+    return uri
+
+
+def _direction(value: str, row: _Row) -> str:
+    if not value:
+        return "left-to-right"
+    direction = _DIRECTIONS.get(_header_key(value))
+    if direction is None:
+        row.error(
+            "表示方向",
+            f"表示方向「{value}」が分かりません。「右から左」「左から右」「上から下」「下から上」のどれかにしてください",
+            f"unknown viewing direction {value!r}; use right-to-left, left-to-right, "
+            "top-to-bottom or bottom-to-top",
+        )
+        return "left-to-right"
+    return direction
+
+
+def _date(value: str, row: _Row) -> YearRange | None:
+    if not value:
+        return None
+    date = era_range(value)
+    if date is None:
+        row.warn(
+            "年代",
+            f"年代「{value}」を西暦に変換できないため、文字のまま残します（検索・並べ替えには使われません）",
+            f"date {value!r} could not be read as years; kept as text (not used for search or sorting)",
+        )
+    return date
+
+
+def _coordinate(column: str, value: str, limit: int, row: _Row) -> None:
+    if not value:
+        return
+    try:
+        number = float(unicodedata.normalize("NFKC", value))
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and -limit <= number <= limit):
+        row.error(
+            column,
+            f"{column}「{value}」は -{limit}〜{limit} の数値（十進の度）にしてください",
+            f"{column} {value!r} must be a decimal number of degrees in -{limit}..{limit}",
+        )
+
+
+class _Checker:
+    """Validates rows one after another, remembering ids for duplicate detection."""
+
+    def __init__(self, file: str, config: Config, layout: _Layout) -> None:
+        self.file = file
+        self.layout = layout
+        self.scans_dir = config.scans_dir
+        self.default_rights = rights_uri(config.rights) or config.rights
+        self.ids: dict[str, int] = {}  # case-folded id → first row
+        self.width = max([*layout.known, *layout.extra]) + 1
+        self.id_index = next(i for i, column in layout.known.items() if column == "ID")
+
+    def check(self, number: int, cells: list[str]) -> tuple[Item | None, list[Problem]]:
+        row = _Row(self.file, number)
+        cells = cells + [""] * (self.width - len(cells))
+        fields = {column: _clean(cells[i]) for i, column in self.layout.known.items()}
+        extra = {header: _clean(cells[i]) for i, header in self.layout.extra.items()}
+        item_id = clean_id(cells[self.id_index], row)
+        if item_id is not None:
+            row.item_id = fields["ID"] = item_id
+            self._check_duplicate(item_id, row)
+        if not fields["名称"]:
+            row.error("名称", "名称が空です", "title (名称) is empty")
+        images = self._images(fields.get("画像ファイル", ""), row)
+        rights = _rights(fields.get("利用条件", ""), self.default_rights, row)
+        direction = _direction(fields.get("表示方向", ""), row)
+        _coordinate("緯度", fields.get("緯度", ""), 90, row)
+        _coordinate("経度", fields.get("経度", ""), 180, row)
+        date = _date(fields.get("年代", ""), row)
+        if row.failed or item_id is None:
+            return None, row.problems
+        item = Item(item_id, fields["名称"], number, fields, extra, images, rights, direction, date)
+        return item, row.problems
+
+    def _check_duplicate(self, item_id: str, row: _Row) -> None:
+        first = self.ids.setdefault(item_id.casefold(), row.number)
+        if first != row.number:
+            row.error(
+                "ID",
+                f"ID「{item_id}」は {first}行目と重複しています（大文字・小文字は区別しません）",
+                f"ID {item_id!r} duplicates row {first} (IDs are compared ignoring case)",
+            )
+
+    def _images(self, cell: str, row: _Row) -> list[Path]:
+        if not cell:
+            return []
+        images, issues = resolve_images(cell, self.scans_dir)
+        for issue in issues:
+            row.add(issue.level, "画像ファイル", issue.message_ja, issue.message_en)
+        return images
+
+
+def display_name(path: Path, config: Config) -> str:
+    """The sheet's name in messages: relative to the archive root when inside it."""
+    try:
+        return Path(path).resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_sheet(path: Path, config: Config) -> SheetResult:
+    """Read and validate the sheet. Raises SheetError only if it cannot be read at all."""
+    file = display_name(path, config)
+    headers, rows = _read_rows(Path(path), file)
+    layout = _layout(headers, file)
+    result = SheetResult([], _layout_warnings(layout, headers, rows, file), file)
+    checker = _Checker(file, config, layout)
+    for number, cells in rows:
+        item, problems = checker.check(number, cells)
+        result.problems.extend(problems)
+        if item is not None:
+            result.items.append(item)
+    return result
