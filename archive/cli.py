@@ -1,0 +1,190 @@
+"""The ``kura`` command: thin click commands over the packages.
+
+Errors are handled here, in one place: a KuraError becomes one line on stderr and exit
+code 1; nothing else is caught (a bug shows its traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from archive import __version__
+from archive.errors import KuraError
+from archive.i18n import pick
+
+
+class KuraGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KuraError as exc:
+            click.echo(f"{pick('エラー', 'error')}: {exc}", err=True)
+            ctx.exit(1)
+
+
+def _project(ctx: click.Context) -> Path:
+    return Path(ctx.obj["dir"])
+
+
+def _config(ctx: click.Context):
+    from archive.config import load_config
+
+    return load_config(_project(ctx))
+
+
+@click.group(cls=KuraGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "directory",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="このフォルダのプロジェクトで実行 (git -C と同じ) / run as if started in DIR",
+    metavar="DIR",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="メッセージの言語 (既定: 日本語) / language of messages (default ja)",
+)
+@click.version_option(__version__, prog_name="kura")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path, lang: str | None) -> None:
+    """Kura (蔵): 市の歴史資料の IIIF デジタルアーカイブ / a IIIF digital archive."""
+    if lang:
+        os.environ["KURA_LANG"] = lang
+    ctx.obj = {"dir": directory}
+
+
+@cli.command()
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="", help="アーカイブの名称 (日本語) / the archive's title (ja)")
+@click.option("--title-en", default="", help="英語の名称 / the archive's title in English")
+def init(target: Path, title: str, title_en: str) -> None:
+    """新しいアーカイブを TARGET に作る / create a new archive project in TARGET."""
+    from archive.project import init_project
+
+    for path in init_project(target, title, title_en):
+        click.echo(pick(f"作成: {path}", f"created: {path}"))
+    click.echo(
+        pick(
+            f"次に: スキャンを {target / 'scans'} に置き、items.csv を書いて `kura -C {target} ingest`",
+            f"next: put scans in {target / 'scans'}, fill items.csv, run `kura -C {target} ingest`",
+        )
+    )
+
+
+@cli.command()
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(0, 256),
+    default=0,
+    help="並列に処理する資料の数 (0 = CPU 数) / items processed in parallel (0 = one per CPU)",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ID",
+    help="この ID だけ取り込む (複数可) / ingest only this ID (repeatable)",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="何をするかだけ表示 / show what would be done, write nothing"
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="結果を JSON で書き出す / write a JSON report of the run",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="進行状況バー (既定: 端末のときだけ) / progress bar (default: on a terminal)",
+)
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    jobs: int,
+    only: tuple[str, ...],
+    dry_run: bool,
+    report: Path | None,
+    progress: bool | None,
+) -> None:
+    """台帳とスキャンから IIIF タイル・マニフェスト・レコードを作る / ingest the sheet and scans."""
+    from ingest.pipeline import Ingest, IngestOptions
+
+    config = _config(ctx)
+    options = IngestOptions(jobs=jobs, only=list(only), dry_run=dry_run, progress=progress)
+    summary = Ingest(config, options).run()
+    for problem in summary.problems:
+        click.echo(problem.line(), err=True)
+    for outcome in summary.outcomes:
+        if outcome.status == "failed" and outcome.error != "sheet":
+            click.echo(f"{pick('失敗', 'failed')}: {outcome.id}: {outcome.error}", err=True)
+        elif dry_run:
+            click.echo(f"{outcome.status}: {outcome.id}")
+    if report:
+        report.write_text(
+            json.dumps(summary.report(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    click.echo(summary.line())
+    if summary.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.pass_context
+def index(ctx: click.Context) -> None:
+    """検索インデックスを作り直す (未実装) / rebuild the search index (not implemented yet)."""
+    _config(ctx)
+    raise KuraError(
+        pick(
+            "検索インデックスはまだ実装されていません (検索の課題で実装予定)",
+            "the search index is not implemented yet (comes with the search issue)",
+        )
+    )
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="待ち受けるアドレス / host")
+@click.option("--port", default=8000, show_default=True, type=int, help="ポート / port")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """アーカイブを閲覧サーバーで公開する / serve the archive with the viewer."""
+    from viewer.serve import serve_project
+
+    serve_project(_config(ctx), host, port)
+
+
+@cli.command()
+@click.argument("target", required=False, default="demo-archive", type=click.Path(path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=int, help="ポート / port")
+@click.option("--host", default="127.0.0.1", show_default=True, help="待ち受けるアドレス / host")
+@click.option("--no-serve", is_flag=True, help="作るだけで公開しない / build only, do not serve")
+@click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0, help="並列数 / parallel jobs")
+def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
+    """デモ用アーカイブを作って公開する / build the demo archive and serve it."""
+    from archive.config import load_config
+    from ingest.demo import build_demo
+    from ingest.pipeline import Ingest, IngestOptions
+
+    build_demo(target, base_url=f"http://{host}:{port}")
+    summary = Ingest(load_config(target), IngestOptions(jobs=jobs)).run()
+    for problem in summary.problems:
+        click.echo(problem.line(), err=True)
+    click.echo(summary.line())
+    if summary.failed:
+        sys.exit(1)
+    if not no_serve:
+        from viewer.serve import serve_project
+
+        serve_project(load_config(target), host, port)
+
+
+def main() -> None:
+    cli(prog_name="kura")

@@ -1,0 +1,149 @@
+"""``kura init``: a new archive project with a commented kura.toml and an example sheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from archive.config import CONFIG_NAME
+from archive.errors import KuraError
+
+KURA_TOML = """\
+# Kura アーカイブの設定 / Kura archive settings
+# 変更したら `kura ingest` をもう一度実行してください(変わった所だけ作り直します)。
+# After a change, run `kura ingest` again (only what changed is rebuilt).
+
+# 公開URLの基点。IIIF の id はすべてここから始まります。
+# The public base URL; every IIIF id starts with it.
+base_url = "http://127.0.0.1:8000"
+
+# 公開ファイルの置き場所: プロジェクト内のフォルダ名、または "s3://bucket/prefix"
+# Where published files go: a folder in this project, or "s3://bucket/prefix"
+store = "public"
+
+# 利用条件の既定値 (台帳の「利用条件」が空の行に使います)。CC / RightsStatements.org の URI か
+# "CC BY 4.0", "CC0", "PDM" などのラベル。
+# Default rights for rows with an empty 利用条件: a CC or RightsStatements.org URI or a label.
+rights = "http://creativecommons.org/licenses/by/4.0/"
+
+# タイルの一辺 (ピクセル) / tile size in pixels
+tile_size = 256
+# JPEG の品質 (1〜95) / JPEG quality (1-95)
+jpeg_quality = 85
+# info.json の sizes に載せる全体画像の最大の長辺 (サムネイル・ダウンロード用)
+# Largest long side of the whole-image sizes listed in info.json (thumbnails, downloads)
+sizes_max = 1024
+# 1画像あたりの最大ピクセル数。これを超える画像はエラーになります (既定: 10億 = 600メガピクセルの地図も可)
+# Largest number of pixels per image; larger scans are refused (default 1e9)
+max_pixels = 1_000_000_000
+# 受け取ったスキャン(原本データ)を masters/ に保存する / keep the delivered scans in masters/
+keep_masters = true
+# 台帳ファイル (空なら items.csv、なければ items.xlsx) / the sheet (default items.csv, then items.xlsx)
+sheet = ""
+
+# アーカイブの名称 / the archive's title
+[title]
+ja = "{title_ja}"
+en = "{title_en}"
+
+# 所蔵・提供の表示 (IIIF requiredStatement) / the held-by statement shown with every item
+[required_statement]
+label = {{ ja = "所蔵", en = "Held by" }}
+value = {{ ja = "{holder_ja}", en = "{holder_en}" }}
+
+# 提供者 (IIIF provider) / the provider
+[provider]
+label = {{ ja = "{holder_ja}", en = "{holder_en}" }}
+homepage = ""
+"""
+
+SHEET_HEADERS = [
+    "ID",
+    "名称",
+    "名称_カナ",
+    "名称_英語",
+    "文化財分類",
+    "種類",
+    "資料種別",
+    "年代",
+    "概要",
+    "概要_英語",
+    "説明",
+    "説明_英語",
+    "場所名称",
+    "住所",
+    "緯度",
+    "経度",
+    "員数（数）",
+    "員数（単位）",
+    "所有者等",
+    "文化財指定日",
+    "画像ファイル",
+    "利用条件",
+    "表示方向",
+    "キーワード",
+    "備考",
+]
+
+EXAMPLE_ROWS = [
+    {
+        "ID": "example-001",
+        "名称": "指田日記",
+        "名称_カナ": "サシダニッキ",
+        "名称_英語": "Sashida Diary",
+        "文化財分類": "有形文化財",
+        "種類": "美術工芸品",
+        "資料種別": "古文書",
+        "年代": "天保5年～明治4年",
+        "概要": "村の暮らしを記した日記(記入例です。行ごと書き換えてください)",
+        "場所名称": "武蔵村山市",
+        "画像ファイル": "example-001/*.jpg",
+        "利用条件": "CC BY 4.0",
+        "表示方向": "右から左",
+        "キーワード": "日記;古文書",
+    },
+    {
+        "ID": "example-002",
+        "名称": "横中馬獅子舞",
+        "名称_カナ": "ヨコチュウマシシマイ",
+        "文化財分類": "無形民俗文化財",
+        "種類": "芸能",
+        "資料種別": "写真",
+        "年代": "昭和30年代",
+        "概要": "画像のない資料の記入例です",
+        "場所名称": "武蔵村山市中藤",
+    },
+]
+
+
+def init_project(target: Path, title_ja: str = "", title_en: str = "") -> list[Path]:
+    """Create a new project in ``target``; refuses to overwrite an existing kura.toml or sheet.
+    Returns the paths created."""
+    target = Path(target)
+    for name in (CONFIG_NAME, "items.csv"):
+        if (target / name).exists():
+            raise KuraError(
+                f"{target / name}: すでにあります。上書きしません / already exists; not overwriting"
+            )
+    target.mkdir(parents=True, exist_ok=True)
+    created = []
+    config = KURA_TOML.format(
+        title_ja=title_ja or f"{target.resolve().name} デジタルアーカイブ",
+        title_en=title_en or f"{target.resolve().name} Digital Archive",
+        holder_ja="",
+        holder_en="",
+    )
+    (target / CONFIG_NAME).write_text(config, encoding="utf-8")
+    created.append(target / CONFIG_NAME)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=SHEET_HEADERS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(EXAMPLE_ROWS)
+    # UTF-8 with BOM: Excel on Windows then opens the Japanese headers correctly
+    (target / "items.csv").write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
+    created.append(target / "items.csv")
+    for folder in ("scans", "lessons", "collections"):
+        (target / folder).mkdir(exist_ok=True)
+        created.append(target / folder)
+    return created

@@ -1,0 +1,514 @@
+"""The batch ingest: sheet → checks → masters + sha256 → level-0 tiles → records, manifests.
+
+Re-runs redo only what changed. Whether a scan changed is decided by size and mtime first
+and by sha256 when those differ; a page's tile tree is named by a digest of its source
+(file hash, frame, tiling settings), so an unchanged page is never tiled twice, a moved page
+reuses its tree, and tile URLs never change meaning (they can be cached forever).
+
+Crash safety: trees appear atomically (``Store.tree``), the record and manifest are written
+after every tree of the item is in place, and trees no longer referenced are deleted only
+after that. A run killed at any point leaves the previous documents intact; a plain re-run
+finishes the work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+from archive import __version__
+from archive.config import Config
+from archive.errors import KuraError, StoreError
+from archive.model import Item, Problem
+from archive.store import LocalStore, open_store
+from manifests.collection import build_top_collection
+from manifests.item import build_manifest
+from manifests.urls import Urls
+
+TILER_VERSION = 1  # bump when the tiler's output changes, to re-tile everything
+RECORD_VERSION = 1
+
+
+# --- plan -------------------------------------------------------------------------------
+
+
+@dataclass
+class FileState:
+    """One scan file of an item, with what the last ingest recorded about it."""
+
+    path: str  # relative to the project root, e.g. "scans/a.tif"
+    size: int
+    mtime_ns: int
+    sha256: str = ""  # known when size and mtime match the last record
+
+
+@dataclass
+class ImageJob:
+    """Everything a worker process needs to (re)build one item's pages."""
+
+    item_id: str
+    root: str
+    store: str
+    files: list[FileState]
+    settings: dict
+    max_pixels: int
+    keep_masters: bool
+    base_url: str
+    tile_workers: int = 1
+
+
+@dataclass
+class ItemOutcome:
+    id: str
+    status: str  # new | images | metadata | unchanged | failed | planned
+    pages: int = 0
+    seconds: float = 0.0
+    tiled: int = 0  # pages tiled in this run (0 = every tree reused)
+    error: str = ""
+
+
+@dataclass
+class IngestSummary:
+    sheet: str
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> bool:
+        return self.count("failed") > 0 or any(p.level == "error" for p in self.problems)
+
+    def line(self, lang: str | None = None) -> str:
+        from archive.i18n import pick
+
+        errors = sum(1 for p in self.problems if p.level == "error")
+        warnings = sum(1 for p in self.problems if p.level == "warning")
+        n = {s: self.count(s) for s in ("new", "images", "metadata", "unchanged", "failed")}
+        tiled = sum(o.tiled for o in self.outcomes)
+        return pick(
+            f"取り込み{'(試行)' if self.dry_run else ''}: 新規 {n['new']} 件, 画像更新 {n['images']} 件, "
+            f"情報更新 {n['metadata']} 件, 変更なし {n['unchanged']} 件, 失敗 {n['failed']} 件"
+            f" (タイル化 {tiled} 画像, エラー {errors}, 警告 {warnings}, {self.seconds:.1f} 秒)",
+            f"ingest{' (dry run)' if self.dry_run else ''}: {n['new']} new, {n['images']} images updated, "
+            f"{n['metadata']} metadata updated, {n['unchanged']} unchanged, {n['failed']} failed"
+            f" ({tiled} pages tiled, {errors} errors, {warnings} warnings, {self.seconds:.1f} s)",
+            lang,
+        )
+
+    def report(self) -> dict:
+        return {
+            "sheet": self.sheet,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+            "counts": {
+                s: self.count(s)
+                for s in ("new", "images", "metadata", "unchanged", "failed", "planned")
+            },
+            "pages_tiled": sum(o.tiled for o in self.outcomes),
+            "items": [asdict(o) for o in self.outcomes],
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+
+def image_settings(config: Config) -> dict:
+    """What the tile trees depend on besides the source pixels."""
+    return {
+        "tiler": TILER_VERSION,
+        "tile_size": config.tile_size,
+        "jpeg_quality": config.jpeg_quality,
+        "sizes_max": config.sizes_max,
+    }
+
+
+def _digest(data: object) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def page_tree_name(file_sha: str, frame: int, settings: dict) -> str:
+    """The folder name of a page's image service: a digest of what its pixels come from."""
+    return _digest([file_sha, frame, settings])[:16]
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_record(store: LocalStore, item_id: str) -> dict | None:
+    """The item's last record, or None if missing or unreadable (it will be rebuilt)."""
+    try:
+        record = json.loads(store.get(Urls.record_key(item_id)))
+    except (StoreError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("id") == item_id else None
+
+
+def _file_states(item: Item, root: Path, old: dict | None) -> list[FileState]:
+    known = {f["path"]: f for f in (old or {}).get("files", [])}
+    states = []
+    for path in item.images:
+        st = path.stat()
+        rel = _relative(path, root)
+        state = FileState(rel, st.st_size, st.st_mtime_ns)
+        prev = known.get(rel)
+        if prev and prev.get("size") == st.st_size and prev.get("mtime_ns") == st.st_mtime_ns:
+            state.sha256 = prev.get("sha256", "")
+        states.append(state)
+    return states
+
+
+def metadata_of(item: Item) -> dict:
+    """The record's metadata part (what the manifest is built from besides pages)."""
+    date = None
+    if item.get("年代"):
+        date = {"text": item.get("年代"), "start": None, "end": None}
+        if item.date:
+            date.update(start=item.date.start, end=item.date.end)
+    return {
+        "id": item.id,
+        "title": item.title,
+        "row": item.row,
+        "fields": dict(item.fields),
+        "extra": dict(item.extra),
+        "rights": item.rights,
+        "viewing_direction": item.viewing_direction,
+        "date": date,
+        "keywords": item.split("キーワード"),
+        "designations": item.split("文化財分類"),
+    }
+
+
+def manifest_context(config: Config) -> dict:
+    """Settings that change every manifest when they change."""
+    return {
+        "base_url": config.base_url,
+        "title": config.title,
+        "required_statement": config.required_statement,
+        "provider": config.provider,
+        "record": RECORD_VERSION,
+    }
+
+
+# --- worker -----------------------------------------------------------------------------
+
+
+def build_pages(job: ImageJob) -> dict:
+    """Hash the item's scans, tile every page whose tree is not already in the store, and keep
+    masters. Runs in a worker process; returns the record's ``files`` and ``pages``."""
+    from ingest.images import load_page, probe, sha256_file
+    from ingest.pyramid import write_pyramid
+
+    root = Path(job.root)
+    store = open_store(job.store, root)
+    urls = Urls(job.base_url)
+    files, pages, tiled = [], [], 0
+    for state in job.files:
+        source = root / state.path
+        sha = state.sha256 or sha256_file(source)
+        infos = probe(source, job.max_pixels)
+        master = None
+        if job.keep_masters:
+            master = Urls.master_key(job.item_id, sha, Path(state.path).name)
+            if not (store.exists(master) and store.path(master).stat().st_size == state.size):
+                store.put_file(master, source)
+        files.append(
+            {
+                "path": state.path,
+                "sha256": sha,
+                "size": state.size,
+                "mtime_ns": state.mtime_ns,
+                "pages": len(infos),
+                "master": master,
+            }
+        )
+        for info in infos:
+            n = len(pages) + 1
+            name = page_tree_name(sha, info.frame, job.settings)
+            key = Urls.image_key(job.item_id, name)
+            if not store.exists(f"{key}/info.json"):
+                image = load_page(source, info.frame, job.max_pixels)
+                with store.tree(key) as tree:
+                    result = write_pyramid(
+                        image,
+                        tree,
+                        urls.absolute(key),
+                        tile=job.settings["tile_size"],
+                        sizes_max=job.settings["sizes_max"],
+                        quality=job.settings["jpeg_quality"],
+                        workers=job.tile_workers,
+                    )
+                del image
+                tiled += 1
+                sizes = [list(s) for s in result.sizes]
+                width, height = result.width, result.height
+            else:
+                info_json = json.loads(store.get(f"{key}/info.json"))
+                width, height = info_json["width"], info_json["height"]
+                sizes = [[s["width"], s["height"]] for s in info_json.get("sizes", [])]
+            pages.append(
+                {
+                    "page": n,
+                    "image": name,
+                    "file": state.path,
+                    "frame": info.frame,
+                    "width": width,
+                    "height": height,
+                    "sizes": sizes,
+                }
+            )
+    return {"files": files, "pages": pages, "tiled": tiled}
+
+
+def _run_job(job: ImageJob) -> tuple[str, dict | None, str]:
+    """Worker entry point: never raises; returns (item id, result, one-line error)."""
+    try:
+        return job.item_id, build_pages(job), ""
+    except KuraError as exc:
+        return job.item_id, None, str(exc)
+    except MemoryError:
+        return job.item_id, None, "メモリ不足です / out of memory"
+    except Exception as exc:  # one bad file must not stop the batch
+        return job.item_id, None, f"{type(exc).__name__}: {exc}"
+
+
+# --- the batch --------------------------------------------------------------------------
+
+
+@dataclass
+class IngestOptions:
+    jobs: int = 0  # 0 = one per CPU
+    only: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    progress: bool | None = None  # None = only on a terminal
+
+
+class Ingest:
+    """One run of ``kura ingest`` over a project."""
+
+    def __init__(self, config: Config, options: IngestOptions, say: Callable[[str], None] = print):
+        self.config = config
+        self.options = options
+        self.say = say
+        self.store = open_store(config.store, config.root)
+        self.urls = Urls(config.base_url)
+        self.settings = image_settings(config)
+
+    def run(self) -> IngestSummary:
+        from archive.sheet import read_sheet
+
+        started = time.monotonic()
+        sheet = read_sheet(self.config.sheet_path(), self.config)
+        summary = IngestSummary(sheet=sheet.file, problems=list(sheet.problems))
+        summary.dry_run = self.options.dry_run
+        failed_rows = {p.item_id for p in sheet.problems if p.level == "error" and p.item_id}
+        items = self._selected(sheet.items, summary)
+        if not self.options.dry_run:
+            self.store.sweep_temp("iiif")
+            self.store.sweep_temp("masters")
+
+        jobs: list[ImageJob] = []
+        planned: dict[str, tuple[Item, dict | None]] = {}
+        for item in items:
+            old = load_record(self.store, item.id)
+            try:
+                states = _file_states(item, self.config.root, old)
+            except OSError as exc:
+                summary.outcomes.append(ItemOutcome(item.id, "failed", error=f"{exc}"))
+                continue
+            planned[item.id] = (item, old)
+            if not self._images_current(old, states):
+                jobs.append(self._job(item, states))
+        if self.options.only:
+            failed_rows &= set(self.options.only)
+        for item_id in sorted(failed_rows - planned.keys() - {o.id for o in summary.outcomes}):
+            summary.outcomes.append(ItemOutcome(item_id, "failed", error="sheet"))
+
+        if self.options.dry_run:
+            image_ids = {j.item_id for j in jobs}
+            for item_id, (_item, old) in planned.items():
+                status = "new" if old is None else "images" if item_id in image_ids else "planned"
+                summary.outcomes.append(ItemOutcome(item_id, status))
+            summary.seconds = time.monotonic() - started
+            return summary
+
+        results = self._run_jobs(jobs)
+        changed = False
+        for item_id, (item, old) in planned.items():
+            t0 = time.monotonic()
+            outcome = self._finish_item(item, old, results.get(item_id))
+            outcome.seconds += time.monotonic() - t0
+            summary.outcomes.append(outcome)
+            changed |= outcome.status not in ("unchanged", "failed")
+        if changed or not self.store.exists(Urls.collection_key("top")):
+            self._write_top_collection()
+        summary.outcomes.sort(key=lambda o: o.id)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _selected(self, items: list[Item], summary: IngestSummary) -> list[Item]:
+        if not self.options.only:
+            return items
+        wanted = set(self.options.only)
+        known = {i.id for i in items}
+        for missing in sorted(wanted - known):
+            summary.problems.append(
+                Problem(
+                    "error",
+                    summary.sheet,
+                    f"--only の ID「{missing}」は台帳にありません(または行にエラーがあります)",
+                    f"--only ID {missing!r} is not in the sheet (or its row has errors)",
+                    item_id=missing,
+                )
+            )
+        return [i for i in items if i.id in wanted]
+
+    def _images_current(self, old: dict | None, states: list[FileState]) -> bool:
+        """True when the last record's pages still stand: same files, same size and mtime,
+        same tiling settings, and every tree still in the store."""
+        if not old or old.get("image_settings") != self.settings:
+            return False
+        recorded = [(f["path"], f["size"], f["mtime_ns"]) for f in old.get("files", [])]
+        if recorded != [(s.path, s.size, s.mtime_ns) for s in states]:
+            return False
+        return all(
+            self.store.exists(f"{Urls.image_key(old['id'], p['image'])}/info.json")
+            for p in old.get("pages", [])
+        )
+
+    def _job(self, item: Item, states: list[FileState]) -> ImageJob:
+        return ImageJob(
+            item_id=item.id,
+            root=str(self.config.root),
+            store=self.config.store,
+            files=states,
+            settings=self.settings,
+            max_pixels=self.config.max_pixels,
+            keep_masters=self.config.keep_masters,
+            base_url=self.config.base_url,
+        )
+
+    def _jobs_count(self, n: int) -> int:
+        jobs = self.options.jobs or os.cpu_count() or 1
+        return max(1, min(jobs, n))
+
+    def _run_jobs(self, jobs: list[ImageJob]) -> dict[str, tuple[dict | None, str, float]]:
+        """Run image jobs (in worker processes when there are several) with a progress bar."""
+        from tqdm import tqdm
+
+        results: dict[str, tuple[dict | None, str, float]] = {}
+        if not jobs:
+            return results
+        workers = self._jobs_count(len(jobs))
+        cpus = os.cpu_count() or 1
+        for job in jobs:
+            job.tile_workers = max(1, cpus // workers)
+        show = self.options.progress
+        if show is None:
+            show = sys.stderr.isatty()
+        tqdm.monitor_interval = 0  # no monitor thread: workers fork
+        bar = tqdm(total=len(jobs), unit="件", disable=not show, file=sys.stderr, desc="ingest")
+        started = time.monotonic()
+        try:
+            if workers == 1:
+                for job in jobs:
+                    item_id, result, error = _run_job(job)
+                    results[item_id] = (result, error, time.monotonic() - started)
+                    bar.update()
+            else:
+                ctx = get_context("forkserver")
+                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                    futures = [pool.submit(_run_job, job) for job in jobs]
+                    for future in as_completed(futures):
+                        item_id, result, error = future.result()
+                        results[item_id] = (result, error, time.monotonic() - started)
+                        bar.update()
+        finally:
+            bar.close()
+        return results
+
+    def _finish_item(
+        self, item: Item, old: dict | None, result: tuple[dict | None, str, float] | None
+    ) -> ItemOutcome:
+        """Write the record and manifest (after the trees), then drop unreferenced trees."""
+        meta = metadata_of(item)
+        context = manifest_context(self.config)
+        if result is not None:
+            built, error, seconds = result
+            if built is None:
+                return ItemOutcome(item.id, "failed", error=error)
+            files, pages, tiled = built["files"], built["pages"], built["tiled"]
+        else:
+            files, pages, tiled, seconds = old["files"], old["pages"], 0, 0.0
+        fingerprint = _digest([meta, files, pages, context])
+        status = "new" if old is None else "images" if result is not None else "metadata"
+        manifest_ok = not pages or self.store.exists(Urls.manifest_key(item.id))
+        if old is not None and old.get("fingerprint") == fingerprint and manifest_ok:
+            return ItemOutcome(item.id, "unchanged", pages=len(pages))
+        if status == "images" and [p["image"] for p in pages] == [
+            p["image"] for p in old.get("pages", [])
+        ]:
+            status = "metadata"  # files touched, pixels the same
+        record = {
+            "kura_record": RECORD_VERSION,
+            **meta,
+            "files": files,
+            "pages": pages,
+            "image_settings": self.settings,
+            "fingerprint": fingerprint,
+            "ingest": {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "kura": __version__,
+                "host": platform.node(),
+                "sheet": _relative(self.config.sheet_path(), self.config.root),
+            },
+        }
+        if pages:
+            manifest = build_manifest(record, self.config, self.urls)
+            self.store.put(Urls.manifest_key(item.id), _json(manifest), durable=True)
+        else:
+            self.store.delete(Urls.manifest_key(item.id))
+        self.store.put(Urls.record_key(item.id), _json(record), durable=True)
+        self._drop_stale_trees(item.id, {p["image"] for p in pages})
+        return ItemOutcome(item.id, status, pages=len(pages), seconds=seconds, tiled=tiled)
+
+    def _drop_stale_trees(self, item_id: str, keep: set[str]) -> None:
+        base = self.store.path(f"iiif/{item_id}")
+        if not base.is_dir():
+            return
+        for child in base.iterdir():
+            if child.is_dir() and child.name not in keep:
+                self.store.delete_tree(f"iiif/{item_id}/{child.name}")
+
+    def _write_top_collection(self) -> None:
+        records = [r for r in self._all_records() if r.get("pages")]
+        top = build_top_collection(records, self.config, self.urls)
+        self.store.put(Urls.collection_key("top"), _json(top), durable=True)
+
+    def _all_records(self) -> Iterable[dict]:
+        for key in self.store.list("records"):
+            if key.endswith(".json"):
+                record = load_record(self.store, Path(key).stem)
+                if record:
+                    yield record
+
+
+def _json(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

@@ -1,0 +1,166 @@
+"""The IIIF Presentation 3 manifest of one item, built from its record with iiif-prezi3.
+
+Canvases are built from the pixel sizes the ingest measured (never fetched over HTTP), one per
+page, each painted with the page's level-0 image service.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iiif_prezi3 import Manifest
+
+from manifests.labels import ENGLISH_COLUMN, METADATA_LABELS
+from manifests.urls import Urls
+
+THUMBNAIL_MIN = 200  # long side of the smallest listed size good enough for a thumbnail
+
+
+def lang_map(ja: str, en: str = "") -> dict[str, list[str]]:
+    """A IIIF language map with Japanese first; English only when given."""
+    out: dict[str, list[str]] = {}
+    if ja:
+        out["ja"] = [ja]
+    if en:
+        out["en"] = [en]
+    return out or {"none": [""]}
+
+
+def _field(record: dict, column: str) -> str:
+    return (record.get("fields") or {}).get(column, "").strip()
+
+
+def _metadata(record: dict) -> list[tuple[dict, dict]]:
+    entries = []
+    fields = dict(record.get("fields") or {})
+    count = " ".join(x for x in (fields.get("員数（数）", ""), fields.get("員数（単位）", "")) if x)
+    fields["員数"] = count
+    for column, (label_ja, label_en) in METADATA_LABELS.items():
+        value = fields.get(column, "").strip()
+        if not value:
+            continue
+        english = _field(record, ENGLISH_COLUMN[column]) if column in ENGLISH_COLUMN else ""
+        entries.append(({"ja": [label_ja], "en": [label_en]}, lang_map(value, english)))
+    return entries
+
+
+def thumbnail_size(page: dict) -> tuple[int, int]:
+    """The smallest listed size whose long side reaches THUMBNAIL_MIN (else the largest)."""
+    sizes = sorted((tuple(s) for s in page.get("sizes", [])), key=lambda s: s[0] * s[1])
+    for w, h in sizes:
+        if max(w, h) >= THUMBNAIL_MIN:
+            return w, h
+    return sizes[-1] if sizes else (page["width"], page["height"])
+
+
+def thumbnail(record: dict, urls: Urls) -> dict | None:
+    """A thumbnail resource for the item's first page, with its image service."""
+    pages = record.get("pages") or []
+    if not pages:
+        return None
+    page = pages[0]
+    w, h = thumbnail_size(page)
+    size = "max" if (w, h) == (page["width"], page["height"]) else f"{w},{h}"
+    return {
+        "id": urls.image(record["id"], page["image"], size),
+        "type": "Image",
+        "format": "image/jpeg",
+        "width": w,
+        "height": h,
+        "service": [
+            {
+                "id": urls.image_service(record["id"], page["image"]),
+                "type": "ImageService3",
+                "profile": "level0",
+            }
+        ],
+    }
+
+
+def nav_date(record: dict) -> str | None:
+    date = record.get("date") or {}
+    start = date.get("start")
+    if isinstance(start, int) and 1 <= start <= 9999:
+        return f"{start:04d}-01-01T00:00:00Z"
+    return None
+
+
+def build_manifest(record: dict, config: Any, urls: Urls) -> dict:
+    """The manifest of an item with at least one page, as a JSON-ready dict."""
+    item_id = record["id"]
+    title_en = _field(record, "名称_英語")
+    manifest = Manifest(id=urls.manifest(item_id), label=lang_map(record["title"], title_en))
+    summary_ja, summary_en = _field(record, "概要"), _field(record, "概要_英語")
+    if summary_ja or summary_en:
+        manifest.summary = lang_map(summary_ja, summary_en)
+    for label, value in _metadata(record):
+        manifest.add_metadata(label=label, value=value)
+    manifest.rights = record["rights"]
+    statement = config.required_statement
+    holder = statement["value"] or config.provider["label"]
+    if any(holder.values()):
+        manifest.requiredStatement = {
+            "label": {k: [v] for k, v in statement["label"].items() if v},
+            "value": {k: [v] for k, v in holder.items() if v},
+        }
+    if record.get("viewing_direction", "left-to-right") != "left-to-right":
+        manifest.viewingDirection = record["viewing_direction"]
+    if when := nav_date(record):
+        manifest.navDate = when
+
+    for page in record["pages"]:
+        n, image, width, height = page["page"], page["image"], page["width"], page["height"]
+        canvas = manifest.make_canvas(
+            id=urls.canvas(item_id, n), label={"none": [str(n)]}, width=width, height=height
+        )
+        body_service = [
+            {"id": urls.image_service(item_id, image), "type": "ImageService3", "profile": "level0"}
+        ]
+        canvas.add_image(
+            image_url=urls.image(item_id, image),
+            anno_id=urls.annotation(item_id, n),
+            anno_page_id=urls.annotation_page(item_id, n),
+            format="image/jpeg",
+            width=width,
+            height=height,
+            service=body_service,
+        )
+
+    data = json.loads(manifest.jsonld())
+    # Fields iiif-prezi3 models awkwardly (Agent homepages, typed seeAlso) are set on the dict.
+    if thumb := thumbnail(record, urls):
+        data["thumbnail"] = [thumb]
+    data["homepage"] = [
+        {
+            "id": urls.item_page(item_id),
+            "type": "Text",
+            "label": lang_map(record["title"], title_en),
+            "format": "text/html",
+            "language": ["ja", "en"],
+        }
+    ]
+    data["seeAlso"] = [
+        {
+            "id": urls.record(item_id),
+            "type": "Dataset",
+            "label": {"ja": ["資料レコード (JSON)"], "en": ["Item record (JSON)"]},
+            "format": "application/json",
+        }
+    ]
+    if provider := provider_agent(config, urls):
+        data["provider"] = [provider]
+    return data
+
+
+def provider_agent(config: Any, urls: Urls) -> dict | None:
+    label = {k: [v] for k, v in config.provider["label"].items() if v}
+    if not label:
+        return None
+    homepage = config.provider.get("homepage") or urls.home()
+    return {
+        "id": f"{urls.home()}#provider",
+        "type": "Agent",
+        "label": label,
+        "homepage": [{"id": homepage, "type": "Text", "label": label, "format": "text/html"}],
+    }

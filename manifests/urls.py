@@ -1,0 +1,79 @@
+"""The one place that builds URLs, IIIF ids and store keys.
+
+Ids are absolute URLs under ``base_url``; the store key of a document is its URL path
+without the leading ``/``, so moving the archive to a new base URL rewrites ids only.
+The viewer builds its page links with the same object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Urls:
+    base_url: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
+    def absolute(self, key: str) -> str:
+        return f"{self.base_url}/{quote(key, safe='/,:')}"
+
+    # --- store keys -----------------------------------------------------------------
+    @staticmethod
+    def manifest_key(item_id: str) -> str:
+        return f"iiif/{item_id}/manifest.json"
+
+    @staticmethod
+    def image_key(item_id: str, image: str) -> str:
+        """The folder of one page's level-0 image service (``info.json`` and tiles); ``image``
+        is the digest-based tree name the ingest gave the page."""
+        return f"iiif/{item_id}/{image}"
+
+    @staticmethod
+    def record_key(item_id: str) -> str:
+        return f"records/{item_id}.json"
+
+    @staticmethod
+    def master_key(item_id: str, sha256: str, name: str) -> str:
+        """Masters are kept by content: a changed scan never overwrites the kept original."""
+        return f"masters/{item_id}/{sha256[:16]}/{name}"
+
+    @staticmethod
+    def collection_key(name: str = "top") -> str:
+        return f"iiif/collection/{name}.json"
+
+    # --- IIIF ids -------------------------------------------------------------------
+    def manifest(self, item_id: str) -> str:
+        return self.absolute(self.manifest_key(item_id))
+
+    def image_service(self, item_id: str, image: str) -> str:
+        return self.absolute(self.image_key(item_id, image))
+
+    def image(self, item_id: str, image: str, size: str = "max") -> str:
+        """A whole-page image at ``size`` (``max`` or ``w,h`` from info.json's sizes)."""
+        return f"{self.image_service(item_id, image)}/full/{size}/0/default.jpg"
+
+    def canvas(self, item_id: str, page: int) -> str:
+        return f"{self.base_url}/iiif/{item_id}/canvas/{page}"
+
+    def annotation_page(self, item_id: str, page: int) -> str:
+        return f"{self.canvas(item_id, page)}/page"
+
+    def annotation(self, item_id: str, page: int) -> str:
+        return f"{self.canvas(item_id, page)}/image"
+
+    def collection(self, name: str = "top") -> str:
+        return self.absolute(self.collection_key(name))
+
+    def record(self, item_id: str) -> str:
+        return self.absolute(self.record_key(item_id))
+
+    # --- viewer pages ----------------------------------------------------------------
+    def item_page(self, item_id: str) -> str:
+        return f"{self.base_url}/items/{item_id}"
+
+    def home(self) -> str:
+        return f"{self.base_url}/"
