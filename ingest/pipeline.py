@@ -481,6 +481,7 @@ class Ingest:
             },
         }
         if pages:
+            self._retarget_services(item.id, pages)
             manifest = build_manifest(record, self.config, self.urls)
             self.store.put(Urls.manifest_key(item.id), _json(manifest), durable=True)
         else:
@@ -488,6 +489,17 @@ class Ingest:
         self.store.put(Urls.record_key(item.id), _json(record), durable=True)
         self._drop_stale_trees(item.id, {p["image"] for p in pages})
         return ItemOutcome(item.id, status, pages=len(pages), seconds=seconds, tiled=tiled)
+
+    def _retarget_services(self, item_id: str, pages: list[dict]) -> None:
+        """Give every page's info.json the id of the current base URL (a new base URL
+        rewrites these JSON documents, never the tiles)."""
+        for page in pages:
+            key = f"{Urls.image_key(item_id, page['image'])}/info.json"
+            info = json.loads(self.store.get(key))
+            wanted = self.urls.image_service(item_id, page["image"])
+            if info.get("id") != wanted:
+                info["id"] = wanted
+                self.store.put(key, json.dumps(info, indent=2).encode(), durable=True)
 
     def _drop_stale_trees(self, item_id: str, keep: set[str]) -> None:
         base = self.store.path(f"iiif/{item_id}")
