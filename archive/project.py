@@ -8,6 +8,7 @@ from pathlib import Path
 
 from archive.config import CONFIG_NAME
 from archive.errors import KuraError
+from archive.sheet import COLUMNS
 
 KURA_TOML = """\
 # Kura アーカイブの設定 / Kura archive settings
@@ -58,33 +59,7 @@ label = {{ ja = "{holder_ja}", en = "{holder_en}" }}
 homepage = ""
 """
 
-SHEET_HEADERS = [
-    "ID",
-    "名称",
-    "名称_カナ",
-    "名称_英語",
-    "文化財分類",
-    "種類",
-    "資料種別",
-    "年代",
-    "概要",
-    "概要_英語",
-    "説明",
-    "説明_英語",
-    "場所名称",
-    "住所",
-    "緯度",
-    "経度",
-    "員数（数）",
-    "員数（単位）",
-    "所有者等",
-    "文化財指定日",
-    "画像ファイル",
-    "利用条件",
-    "表示方向",
-    "キーワード",
-    "備考",
-]
+SHEET_HEADERS = list(COLUMNS)
 
 EXAMPLE_ROWS = [
     {
