@@ -1,0 +1,507 @@
+"""viewer: pages, IIIF files with CORS and caching, path safety, errors and headers.
+
+Each test archive is built by hand in tmp_path (kura.toml from ``init_project``, then a record,
+a manifest, an info.json and JPEG tiles written with Pillow in the formats the ingest writes),
+so these tests never depend on the ingest pipeline.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+
+from archive.config import Config, load_config
+from archive.project import init_project
+from archive.store import LocalStore
+from manifests.urls import Urls
+from viewer import create_app
+from viewer.state import ServedArchive
+
+BASE_URL = "http://127.0.0.1:8000"
+ITEM = "sashida-001"
+IMAGE = "p1-0123456789abcdef"
+NO_IMAGE_ITEM = "shishimai-002"
+XSS_ITEM = "xss-003"
+XSS_TITLE = "<script>alert('x')</script>"
+SIZES = [[150, 100], [300, 200], [600, 400]]
+TILE = f"iiif/{ITEM}/{IMAGE}/0,0,512,512/256,256/0/default.jpg"
+MANIFEST = f"iiif/{ITEM}/manifest.json"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+# --------------------------------------------------------------------------------------
+# A tiny archive, written by hand
+
+
+def jpeg(width: int, height: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (180, 120, 60)).save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
+def put(store: Path, key: str, data: bytes | str) -> None:
+    path = store / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+
+
+def record(item_id: str, title: str, pages: list[dict], **fields: str) -> dict:
+    return {
+        "kura_record": 1,
+        "id": item_id,
+        "title": title,
+        "row": 2,
+        "fields": {"ID": item_id, "名称": title, **fields},
+        "extra": {},
+        "rights": "http://creativecommons.org/licenses/by/4.0/",
+        "viewing_direction": "right-to-left",
+        "date": {"text": "天保5年", "start": 1834, "end": 1834},
+        "keywords": [],
+        "designations": [],
+        "files": [],
+        "pages": pages,
+    }
+
+
+def write_item(store: Path, rec: dict) -> None:
+    put(store, f"records/{rec['id']}.json", json.dumps(rec, ensure_ascii=False, indent=2))
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    root = tmp_path / "archive"
+    init_project(root, "テスト市デジタルアーカイブ", "Test City Digital Archive")
+    config = load_config(root)
+    store = config.store_dir
+    urls = Urls(config.base_url)
+
+    page = {"page": 1, "image": IMAGE, "width": 600, "height": 400, "sizes": SIZES}
+    page["file"], page["frame"] = "scans/sashida/001.jpg", 0
+    write_item(
+        store,
+        record(
+            ITEM,
+            "指田日記",
+            [page],
+            名称_カナ="サシダニッキ",
+            名称_英語="Sashida Diary",
+            資料種別="古文書",
+            年代="天保5年",
+            概要="村の暮らしを記した日記",
+            説明="名主の日記",
+            説明_英語="A village headman's diary",
+            キーワード="日記;古文書",
+            **{"員数（数）": "3", "員数（単位）": "冊"},
+        ),
+    )
+    write_item(store, record(NO_IMAGE_ITEM, "横中馬獅子舞", [], 資料種別="写真"))
+    write_item(store, record(XSS_ITEM, XSS_TITLE, [], 資料種別=XSS_TITLE))
+
+    manifest = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": urls.manifest(ITEM),
+        "type": "Manifest",
+        "label": {"ja": ["指田日記"]},
+        "items": [],
+    }
+    put(store, MANIFEST, json.dumps(manifest, ensure_ascii=False))
+    info = {
+        "@context": "http://iiif.io/api/image/3/context.json",
+        "id": urls.image_service(ITEM, IMAGE),
+        "type": "ImageService3",
+        "protocol": "http://iiif.io/api/image",
+        "profile": "level0",
+        "width": 600,
+        "height": 400,
+        "sizes": [{"width": w, "height": h} for w, h in SIZES],
+        "tiles": [{"width": 256, "height": 256, "scaleFactors": [1, 2, 4]}],
+    }
+    put(store, f"iiif/{ITEM}/{IMAGE}/info.json", json.dumps(info))
+    for w, h in SIZES:
+        put(store, f"iiif/{ITEM}/{IMAGE}/full/{w},{h}/0/default.jpg", jpeg(w, h))
+    put(store, f"iiif/{ITEM}/{IMAGE}/full/max/0/default.jpg", jpeg(600, 400))
+    put(store, TILE, jpeg(256, 256))
+    put(store, "iiif/collection/top.json", json.dumps({"id": urls.collection(), "items": []}))
+    return config
+
+
+@pytest.fixture
+def app(config: Config) -> Flask:
+    return create_app(config, {"TESTING": True})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def local(url: str) -> str:
+    """The path of an absolute URL the test client made (it serves http://localhost/)."""
+    assert url.startswith("http://localhost/"), url
+    return url.removeprefix("http://localhost")
+
+
+# --------------------------------------------------------------------------------------
+# The app factory
+
+
+def test_import_creates_nothing_and_touches_no_file(tmp_path: Path) -> None:
+    """Importing the viewer reads and writes no file outside Python's own modules."""
+    script = """
+import json, sys
+events = []
+def hook(event, args):
+    if event in ("open", "os.mkdir", "os.listdir", "os.scandir", "os.remove", "os.rename"):
+        events.append((event, str(args[0]) if args else ""))
+sys.addaudithook(hook)
+import viewer, viewer.home, viewer.items, viewer.iiif, viewer.records, viewer.errors, viewer.serve
+from flask import Flask
+roots = tuple(p for p in sys.path if p)
+touched = [e for e in events if not e[1].startswith(roots) and not e[1].endswith(".py")]
+apps = [name for name, value in vars(viewer).items() if isinstance(value, Flask)]
+print(json.dumps({"touched": touched, "apps": apps}))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "KURA_ROOT"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", script],  # -P: the current folder is not on sys.path
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result == {"touched": [], "apps": []}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_app_keeps_config_store_and_urls(config: Config) -> None:
+    app = create_app(config, {"TESTING": True})
+    served = app.extensions["kura"]
+    assert isinstance(served, ServedArchive)
+    assert served.config is config
+    assert isinstance(served.store, LocalStore)
+    assert served.store.root == config.store_dir
+    assert served.urls == Urls(config.base_url)
+    assert create_app(config).extensions["kura"] is not served  # every app its own state
+
+
+def test_create_app_loads_the_project_in_kura_root(config: Config) -> None:
+    app = create_app(test_config={"TESTING": True, "KURA_ROOT": str(config.root)})
+    assert app.extensions["kura"].config == config
+    assert "指田日記" in text(app.test_client().get("/"))
+
+
+# --------------------------------------------------------------------------------------
+# Pages
+
+
+def test_home_lists_every_item_with_thumbnails(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = text(response)
+    assert '<html lang="ja">' in page
+    assert "テスト市デジタルアーカイブ" in page and "Test City Digital Archive" in page
+    for item_id in (ITEM, NO_IMAGE_ITEM, XSS_ITEM):
+        assert f'href="/items/{item_id}"' in page
+    assert "指田日記" in page and "横中馬獅子舞" in page
+    # the smallest listed size with a long side of at least 200 px, under this request's host
+    thumb = f"http://localhost/iiif/{ITEM}/{IMAGE}/full/300,200/0/default.jpg"
+    assert f'src="{thumb}"' in page
+    with client.get(local(thumb)) as image:
+        assert image.status_code == 200
+    assert page.count("画像なし") == 2  # the two items without images
+
+
+def test_pages_link_under_the_address_they_are_served_from(client: FlaskClient) -> None:
+    page = text(client.get(f"/items/{ITEM}", base_url="https://archive.example.jp:8443"))
+    assert f'href="https://archive.example.jp:8443/iiif/{ITEM}/manifest.json"' in page
+    assert BASE_URL not in page
+
+
+def test_item_page_shows_title_metadata_pages_and_manifest(client: FlaskClient) -> None:
+    response = client.get(f"/items/{ITEM}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "<h1" in page and "指田日記" in page and "Sashida Diary" in page
+    assert "サシダニッキ" in page  # the reading
+    for label in ("資料種別", "Material type", "年代", "Date", "員数", "Quantity"):
+        assert label in page
+    assert "古文書" in page and "天保5年" in page and "3 冊" in page
+    assert "日記、古文書" in page  # a ;-separated column as a list
+    assert "A village headman&#39;s diary" in page  # English value beside the Japanese
+    assert 'href="http://creativecommons.org/licenses/by/4.0/"' in page
+    assert "CC BY 4.0" in page
+    service = f"http://localhost/iiif/{ITEM}/{IMAGE}"
+    assert f'src="{service}/full/600,400/0/default.jpg"' in page  # largest listed size
+    assert f'href="{service}/full/max/0/default.jpg"' in page
+    manifest = (
+        f'<a href="http://localhost/{MANIFEST}" type="application/ld+json">IIIF マニフェスト</a>'
+    )
+    assert manifest in page
+    for src in (f"{service}/full/600,400/0/default.jpg", f"{service}/full/max/0/default.jpg"):
+        with client.get(local(src)) as image:
+            assert image.mimetype == "image/jpeg"
+    assert f'href="http://localhost/records/{ITEM}.json"' in page
+
+
+def test_item_without_images_shows_its_record(client: FlaskClient) -> None:
+    response = client.get(f"/items/{NO_IMAGE_ITEM}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "横中馬獅子舞" in page and "写真" in page
+    assert "画像なし" in page and "no image" in page
+    assert "IIIF マニフェスト" not in page  # no manifest for an item without images
+    assert "<img" not in page
+
+
+@pytest.mark.parametrize(
+    "path", ["/items/no-such-item", "/items/..", "/items/%2e%2e%2fkura.toml", "/no/such/page"]
+)
+def test_unknown_pages_are_404_in_the_site_look(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    page = text(response)
+    assert '<html lang="ja">' in page
+    assert "テスト市デジタルアーカイブ" in page  # the site header
+    assert "/static/kura.css" in page
+    assert "ページが見つかりません" in page and "Not found" in page
+
+
+def test_unknown_item_says_which_id_is_missing(client: FlaskClient) -> None:
+    page = text(client.get("/items/no-such-item"))
+    assert "資料「no-such-item」はありません" in page
+    assert "no item with id &#39;no-such-item&#39;" in page
+
+
+@pytest.mark.parametrize("path", ["/", f"/items/{XSS_ITEM}"])
+def test_markup_in_metadata_is_escaped(client: FlaskClient, path: str) -> None:
+    page = text(client.get(path))
+    assert XSS_TITLE not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("path", ["/", f"/items/{ITEM}", f"/items/{NO_IMAGE_ITEM}", "/nope"])
+def test_pages_need_no_inline_script_or_style(client: FlaskClient, path: str) -> None:
+    """The CSP allows only files from this site, so pages carry no inline code."""
+    page = text(client.get(path))
+    assert "<script" not in page and "<style" not in page and "style=" not in page
+
+
+def test_stylesheet_is_served(client: FlaskClient) -> None:
+    response = client.get("/static/kura.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    css = text(response)
+    response.close()
+    assert "Hiragino" in css and "Noto Sans JP" in css
+
+
+def test_broken_record_is_left_off_home_and_its_page_is_a_500(config: Config) -> None:
+    put(config.store_dir, "records/broken-004.json", "{not json")
+    app = create_app(config, {"TESTING": True, "PROPAGATE_EXCEPTIONS": False})
+    client = app.test_client()
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "broken-004" not in text(home) and "指田日記" in text(home)
+    response = client.get("/items/broken-004")
+    assert response.status_code == 500
+    page = text(response)
+    assert "サーバーの内部エラーです" in page and "Internal server error" in page
+    assert "Traceback" not in page and "records/" not in page
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --------------------------------------------------------------------------------------
+# IIIF files and records
+
+
+def test_manifest_has_cors_type_etag_and_revalidates(client: FlaskClient, config: Config) -> None:
+    response = client.get(f"/{MANIFEST}")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Content-Type"] == "application/ld+json"
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert response.headers["Last-Modified"]
+    etag = response.headers["ETag"]
+    assert etag
+    # served as stored: ids from kura.toml's base_url
+    assert response.get_data() == (config.store_dir / MANIFEST).read_bytes()
+    assert response.get_json(force=True)["id"] == f"{BASE_URL}/{MANIFEST}"
+    response.close()
+
+    with client.get(f"/{MANIFEST}", headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+        assert again.get_data() == b""
+        assert again.headers["Access-Control-Allow-Origin"] == "*"
+        assert again.headers["ETag"] == etag
+
+
+@pytest.mark.parametrize(
+    "key", [f"iiif/{ITEM}/{IMAGE}/info.json", "iiif/collection/top.json", MANIFEST]
+)
+def test_iiif_json_is_json_ld(client: FlaskClient, key: str) -> None:
+    response = client.get(f"/{key}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/ld+json"
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    response.close()
+
+
+def test_tile_is_a_jpeg_cached_for_good(client: FlaskClient) -> None:
+    response = client.get(f"/{TILE}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/jpeg"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["ETag"]
+    assert Image.open(io.BytesIO(response.get_data())).size == (256, 256)
+    response.close()
+
+
+def test_tile_answers_a_range_request(client: FlaskClient) -> None:
+    response = client.get(f"/{TILE}", headers={"Range": "bytes=0-1"})
+    assert response.status_code == 206
+    assert response.get_data() == b"\xff\xd8"
+    response.close()
+
+
+def test_cors_preflight(client: FlaskClient) -> None:
+    response = client.options(
+        f"/{MANIFEST}",
+        headers={"Origin": "https://viewer.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+
+
+def test_record_json(client: FlaskClient, config: Config) -> None:
+    response = client.get(f"/records/{ITEM}.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.get_data() == (config.store_dir / f"records/{ITEM}.json").read_bytes()
+    response.close()
+    assert client.get("/records/no-such-item.json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/iiif/../kura.toml",
+        "/iiif/%2e%2e/kura.toml",
+        "/iiif/x/..%2f..%2fkura.toml",
+        "/iiif/%2e%2e%2f%2e%2e%2fkura.toml",
+        "/iiif/%5c..",
+        "/iiif/..%5c..%5ckura.toml",
+        "/iiif//etc/passwd",
+        "/iiif/%2fetc/passwd",
+        f"/iiif/{ITEM}/manifest.json%00",
+        f"/iiif/{ITEM}/./manifest.json",
+        f"/iiif/{ITEM}",  # a folder, not a file
+        "/records/../kura.toml.json",
+        "/records/..%2fkura.toml.json",
+        "/records/.json",
+    ],
+)
+def test_paths_out_of_the_store_are_404(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "base_url" not in text(response)  # nothing of kura.toml leaks
+
+
+def test_unfinished_files_are_404(client: FlaskClient, config: Config) -> None:
+    staged = f"iiif/{ITEM}/{IMAGE}.kura-tmp-123/info.json"
+    put(config.store_dir, staged, "{}")
+    put(config.store_dir, f"{MANIFEST}.kura-tmp-9", "{}")
+    assert client.get(f"/{staged}").status_code == 404
+    assert client.get(f"/{MANIFEST}.kura-tmp-9").status_code == 404
+
+
+def test_symlink_out_of_the_store_is_404(client: FlaskClient, config: Config) -> None:
+    link = config.store_dir / "iiif" / "secret.json"
+    link.symlink_to(config.root / "kura.toml")
+    assert client.get("/iiif/secret.json").status_code == 404
+
+
+# --------------------------------------------------------------------------------------
+# Headers on every response
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        (f"/items/{ITEM}", 200),
+        (f"/{MANIFEST}", 200),
+        (f"/{TILE}", 200),
+        (f"/records/{ITEM}.json", 200),
+        ("/static/kura.css", 200),
+        ("/items/no-such-item", 404),
+        ("/iiif/../kura.toml", 404),
+    ],
+)
+def test_security_headers_on_every_response(client: FlaskClient, path: str, status: int) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    response.close()
+
+
+def test_security_headers_on_not_modified(client: FlaskClient) -> None:
+    first = client.get(f"/{TILE}")
+    first.close()
+    with client.get(f"/{TILE}", headers={"If-None-Match": first.headers["ETag"]}) as response:
+        assert response.status_code == 304
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+# --------------------------------------------------------------------------------------
+# kura serve
+
+
+def test_serve_project_announces_and_runs_waitress(
+    config: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import viewer.serve
+
+    calls = []
+    monkeypatch.setattr(viewer.serve.waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    viewer.serve.serve_project(config, "127.0.0.1", 8765)
+    out = capsys.readouterr().out
+    assert out.startswith("公開中: http://127.0.0.1:8765/ (Ctrl-C で終了)")
+    assert "serving http://127.0.0.1:8765/" in out
+    [(app, kwargs)] = calls
+    assert isinstance(app, Flask) and app.extensions["kura"].config is config
+    assert kwargs == {"host": "127.0.0.1", "port": 8765, "threads": 8}

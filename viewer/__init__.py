@@ -1,0 +1,64 @@
+"""The Kura viewer: a Flask app serving the archive's pages and its IIIF files.
+
+``create_app`` builds everything; importing this package creates nothing and reads no file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+
+from archive.config import Config, load_config
+from archive.store import open_store
+from manifests.urls import Urls
+from viewer.state import ServedArchive, template_context
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def create_app(config: Config | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+    """The viewer app for one archive project.
+
+    ``config`` is the project's kura.toml; without it, the project in ``KURA_ROOT`` (from
+    ``test_config`` or the environment) or else the current folder is loaded.
+    ``test_config`` overrides Flask settings (``TESTING``, ``TRUSTED_HOSTS`` …).
+    """
+    app = Flask(__name__)
+    if test_config:
+        app.config.update(test_config)
+    if config is None:
+        root = app.config.get("KURA_ROOT") or os.environ.get("KURA_ROOT") or "."
+        config = load_config(Path(root))
+    app.extensions["kura"] = ServedArchive(
+        config=config,
+        store=open_store(config.store, config.root),
+        urls=Urls(config.base_url),
+    )
+
+    from viewer import errors, home, iiif, items, records
+
+    errors.register(app)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(items.bp)
+    app.register_blueprint(iiif.bp)
+    app.register_blueprint(records.bp)
+    app.context_processor(template_context)
+    app.after_request(add_security_headers)
+    return app
+
+
+def add_security_headers(response: Response) -> Response:
+    """The same security headers on every response: pages, files, errors and 304s."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,47 @@
+"""Every error becomes a page in the site's look, in Japanese and English, here and only here.
+
+A view says what is missing with ``abort(404, "… / …")``; that text is shown as is. Errors
+without a message of their own get a standard one. Unexpected exceptions (which Flask
+logs) are shown as a 500 page that reveals nothing of the server.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+# status → (Japanese title, English title, message shown when the error carries none)
+TITLES: dict[int, tuple[str, str, str]] = {
+    400: (
+        "不正なリクエストです",
+        "Bad request",
+        "リクエストを読めませんでした / the request could not be read",
+    ),
+    404: (
+        "ページが見つかりません",
+        "Not found",
+        "お探しのページはありません。アドレスをお確かめください / no page at this address",
+    ),
+    405: ("使えない操作です", "Method not allowed", "この操作はできません / method not allowed"),
+    500: (
+        "サーバーの内部エラーです",
+        "Internal server error",
+        "表示できませんでした。時間をおいてもう一度お試しください / something went wrong on our side; please try again later",
+    ),
+}
+
+
+def handle_http_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    title_ja, title_en, default = TITLES.get(code, (error.name, error.name, ""))
+    message = error.description
+    if code >= 500 or not message or message == type(error).description:
+        message = default or f"{code} {error.name}"
+    page = render_template(
+        "errors/error.html", code=code, title_ja=title_ja, title_en=title_en, message=message
+    )
+    return page, code
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,0 +1,64 @@
+"""Serving files straight from the store (IIIF documents, tiles, records): the one place
+that turns a store key into a response, with CORS, ETag/Last-Modified and cache headers.
+
+Keys come from URLs, so every key is checked twice: ``check_key`` refuses ``..``, absolute
+paths, backslashes, NUL and unfinished ``.kura-tmp-`` files, and the resolved path must
+still lie inside the store's folder (a symlink cannot lead out of it). Anything refused is
+a plain 404, saying no more than that the file is not there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, abort, send_file
+
+from archive.errors import StoreError
+from archive.store import check_key, content_type_for
+from viewer.state import served
+
+# Tile trees are content-addressed (the tree name is a digest of the scan and the tiling
+# settings), so a tile URL never changes meaning and may be cached for good.
+CACHE_TILE = "public, max-age=31536000, immutable"
+# Documents change when the archive is re-ingested or moved to a new base URL.
+CACHE_DOCUMENT = "public, max-age=300"
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Range, If-None-Match, If-Modified-Since",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Length, Content-Range",
+}
+
+
+def not_found(key: str) -> None:
+    abort(404, f"ファイルがありません / no such file: {key}")
+
+
+def store_path(key: str) -> Path:
+    """The file of ``key`` inside the store, or a 404."""
+    try:
+        check_key(key)
+    except StoreError:
+        not_found(key)
+    root = served().store.root.resolve()
+    path = (root / key).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        not_found(key)
+    return path
+
+
+def send_store_file(key: str) -> Response:
+    """The file at ``key`` as a conditional response (If-None-Match / If-Modified-Since give
+    304, Range gives 206)."""
+    path = store_path(key)
+    response = send_file(path, mimetype=content_type_for(key), conditional=True, etag=True)
+    response.headers["Cache-Control"] = CACHE_TILE if key.endswith(".jpg") else CACHE_DOCUMENT
+    response.headers.pop("Expires", None)
+    return response
+
+
+def add_cors_headers(response: Response) -> Response:
+    """Anyone may fetch the archive's open files from any site (IIIF viewers, portals)."""
+    response.headers.update(CORS_HEADERS)
+    return response

@@ -1,0 +1,22 @@
+"""``kura serve``: the viewer on waitress, a production WSGI server with no extra set-up."""
+
+from __future__ import annotations
+
+import waitress
+
+from archive.config import Config
+from viewer import create_app
+
+
+def address(host: str, port: int) -> str:
+    """The URL a person opens (IPv6 hosts in brackets)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def serve_project(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the archive of ``config`` until Ctrl-C."""
+    app = create_app(config)
+    url = address(host, port)
+    print(f"公開中: {url} (Ctrl-C で終了) / serving {url} (Ctrl-C to stop)", flush=True)
+    waitress.serve(app, host=host, port=port, threads=8)
