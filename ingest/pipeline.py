@@ -279,8 +279,8 @@ def _run_job(job: ImageJob) -> tuple[str, dict | None, str]:
     """Worker entry point: never raises; returns (item id, result, one-line error)."""
     try:
         return job.item_id, build_pages(job), ""
-    except KuraError as exc:
-        return job.item_id, None, str(exc)
+    except KuraError as exc:  # name files as the archivist knows them: relative to the project
+        return job.item_id, None, str(exc).replace(f"{job.root}{os.sep}", "")
     except MemoryError:
         return job.item_id, None, "メモリ不足です / out of memory"
     except Exception as exc:  # one bad file must not stop the batch
