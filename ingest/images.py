@@ -29,7 +29,7 @@ keeps JPEG tiles small), 8 bits per channel, sRGB, upright, with no alpha and no
 Pixel limits: the page size is read from the header and checked against ``max_pixels``
 (kura.toml) before any pixel is allocated. Pillow's own decompression-bomb check
 (``Image.MAX_IMAGE_PIXELS``, a process-wide global) is switched off only while this module
-opens and decodes a file, by :func:`_pillow_bomb_check_off`, which restores the previous
+opens and decodes a file, by :func:`pillow_bomb_check_off`, which restores the previous
 value when the last concurrent user leaves. Other threads decoding with Pillow at the same
 moment see the check off as well; our own ``max_pixels`` check stands in for it here.
 
@@ -102,7 +102,7 @@ def probe(path: Path, max_pixels: int) -> list[PageInfo]:
     path = Path(path)
     fmt = _sniff(path)
     pages: list[PageInfo] = []
-    with _pillow_bomb_check_off(), _open_file(path) as fp:
+    with pillow_bomb_check_off(), _open_file(path) as fp:
         im = _open_image(fp, path, fmt)
         with im:
             count = _frame_count(im, path)
@@ -125,7 +125,7 @@ def load_page(path: Path, frame: int, max_pixels: int) -> Image.Image:
     """
     path = Path(path)
     fmt = _sniff(path)
-    with _pillow_bomb_check_off(), _open_file(path) as fp:
+    with pillow_bomb_check_off(), _open_file(path) as fp:
         im = _open_image(fp, path, fmt)
         count = _frame_count(im, path)
         _seek(im, path, frame, count)
@@ -166,7 +166,7 @@ _bomb_saved: int | None = None
 
 
 @contextmanager
-def _pillow_bomb_check_off() -> Iterator[None]:
+def pillow_bomb_check_off() -> Iterator[None]:
     """Set ``Image.MAX_IMAGE_PIXELS`` to None for the duration; restore it afterwards.
 
     Re-entrant and thread-aware: the first user saves the value, the last one restores it,

@@ -211,7 +211,8 @@ def manifest_context(config: Config) -> dict:
 def build_pages(job: ImageJob) -> dict:
     """Hash the item's scans, tile every page whose tree is not already in the store, and keep
     masters. Runs in a worker process; returns the record's ``files`` and ``pages``."""
-    from ingest.images import load_page, probe, sha256_file
+    from ingest.images import probe, sha256_file
+    from ingest.pixels import load_pixels
     from ingest.pyramid import write_pyramid
 
     root = Path(job.root)
@@ -242,10 +243,9 @@ def build_pages(job: ImageJob) -> dict:
             name = page_tree_name(sha, info.frame, job.settings)
             key = Urls.image_key(job.item_id, name)
             if not store.exists(f"{key}/info.json"):
-                image = load_page(source, info.frame, job.max_pixels)
                 with store.tree(key) as tree:
                     result = write_pyramid(
-                        image,
+                        load_pixels(source, info.frame, job.max_pixels),  # no reference kept
                         tree,
                         urls.absolute(key),
                         tile=job.settings["tile_size"],
@@ -253,7 +253,6 @@ def build_pages(job: ImageJob) -> dict:
                         quality=job.settings["jpeg_quality"],
                         workers=job.tile_workers,
                     )
-                del image
                 tiled += 1
                 sizes = [list(s) for s in result.sizes]
                 width, height = result.width, result.height

@@ -1,27 +1,32 @@
-"""Write a IIIF level-0 tile pyramid for one page image into the store.
+"""Write a IIIF level-0 tile pyramid for one page into a tree of the store.
 
-The pyramid is built by successive halving: each level is the previous one reduced by 2
-(a 2×2 box average), and every file of a level is a crop of that level — the source is
-decoded once and never re-scaled per tile. With ``workers > 1`` the full-resolution level is
-shared with forked children (copy-on-write, no copy of the pixels) that encode part of its
-tiles and ``full/max`` while the parent carries on down the pyramid.
+Pixels are a ``(height, width, channels)`` uint8 array (3 channels RGB or 1 grey) — 3 bytes a
+pixel, where Pillow keeps 4 — so a 600-megapixel map needs 1.8 GB, not 2.4. The pyramid is
+built by successive halving: each level is the previous one reduced by a 2×2 box average
+(the same numbers as Pillow's ``reduce(2)``), and every file of a level is a view of that
+level, encoded by libjpeg-turbo (simplejpeg) straight from the array. The source is decoded
+once and never re-scaled per tile.
+
+Encoding, halving and store writes all release the GIL, so ``workers`` threads share one
+copy of the pixels: each level's files and the strips of the next level are tasks of one
+thread pool, and a level is dropped as soon as its tasks are done.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import sys
 from collections import defaultdict
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
+import simplejpeg
 from PIL import Image
 
 from archive.store import TreeWriter
 from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
+
+HALVING_STRIP = 256  # output rows per halving task
 
 
 @dataclass(frozen=True)
@@ -32,82 +37,67 @@ class PyramidResult:
     paths: list[str]  # every file written (relative to the tree), info.json last
 
 
-def _write_files(
-    level: Image.Image, files: Sequence[TileFile], tree: TreeWriter, quality: int
-) -> None:
-    """Encode ``files`` from ``level`` here; store writes (mkdir, write, rename: system calls
-    that release the GIL) overlap with encoding in a small thread pool."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kura-put") as pool:
-        pending = []
-        for f in files:
-            whole = f.box == (0, 0, level.width, level.height)
-            buf = io.BytesIO()
-            (level if whole else level.crop(f.box)).save(buf, "JPEG", quality=quality)
-            pending.append(pool.submit(tree.put, f.path, buf.getbuffer()))
-            if len(pending) >= 256:
-                for done in pending:
-                    done.result()
-                pending.clear()
-        for done in pending:
-            done.result()
+def as_pixels(image: Image.Image | np.ndarray) -> np.ndarray:
+    """A Pillow image (RGB or L) or an array as the ``(h, w, c)`` uint8 array the tiler uses."""
+    if isinstance(image, Image.Image):
+        if image.mode not in ("RGB", "L"):
+            raise ValueError(f"expected an RGB or L image, got {image.mode}")
+        image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError(f"expected uint8 pixels, got {image.dtype} {image.shape}")
+    if image.ndim == 2:
+        image = image[:, :, np.newaxis]
+    if image.shape[2] not in (1, 3):
+        raise ValueError(f"expected 1 or 3 channels, got {image.shape[2]}")
+    return image
 
 
-def _fork_writer(
-    level: Image.Image, files: Sequence[TileFile], tree: TreeWriter, quality: int
-) -> int:
-    """Encode ``files`` in a forked child sharing ``level``; returns the child's pid."""
-    pid = os.fork()
-    if pid == 0:  # child: never returns into the caller's code
-        code = 1
-        try:
-            _write_files(level, files, tree, quality)
-            code = 0
-        except BaseException as exc:
-            sys.stderr.write(f"tile writer failed: {exc}\n")
-        finally:
-            os._exit(code)
-    return pid
+def encode_jpeg(pixels: np.ndarray, quality: int) -> bytes:
+    """JPEG bytes of a (possibly strided) view; 4:2:0 chroma like Pillow's default."""
+    grey = pixels.shape[2] == 1
+    return simplejpeg.encode_jpeg(
+        pixels,
+        quality=quality,
+        colorspace="GRAY" if grey else "RGB",
+        colorsubsampling="Gray" if grey else "420",
+    )
 
 
-def _wait(pids: list[int]) -> None:
-    failed = 0
-    for pid in pids:
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            failed += 1
-    if failed:
-        raise OSError(f"{failed} tile writer process(es) failed")
+def _halve_rows(src: np.ndarray, dst: np.ndarray, y0: int, y1: int) -> None:
+    """Rows ``y0:y1`` of ``dst`` = 2×2 box averages of ``src`` (rounded half up); an odd last
+    row or column averages the pixels it has, as Pillow's ``reduce(2)`` does."""
+    w = src.shape[1]
+    full_w = w // 2
+    top = src[2 * y0 : 2 * y1 : 2]
+    bottom = src[2 * y0 + 1 : 2 * y1 : 2]
+    pairs = min(bottom.shape[0], top.shape[0])  # rows with a partner below
+    if pairs:
+        acc = np.add(
+            top[:pairs, 0 : 2 * full_w : 2], top[:pairs, 1 : 2 * full_w : 2], dtype=np.uint16
+        )
+        acc += bottom[:pairs, 0 : 2 * full_w : 2]
+        acc += bottom[:pairs, 1 : 2 * full_w : 2]
+        acc += 2
+        acc >>= 2
+        dst[y0 : y0 + pairs, :full_w] = acc
+        if w % 2:
+            col = np.add(top[:pairs, -1], bottom[:pairs, -1], dtype=np.uint16)
+            dst[y0 : y0 + pairs, -1] = (col + 1) >> 1
+    if pairs < top.shape[0]:  # the image's odd last row
+        row = top[-1]
+        acc = np.add(row[0 : 2 * full_w : 2], row[1 : 2 * full_w : 2], dtype=np.uint16)
+        dst[y1 - 1, :full_w] = (acc + 1) >> 1
+        if w % 2:
+            dst[y1 - 1, -1] = row[-1]
 
 
-def _split_for_workers(
-    files: list[TileFile], workers: int
-) -> tuple[list[TileFile], list[list[TileFile]]]:
-    """Share out the full-resolution files: ``full/max`` (one long encode) goes to the first
-    child with less than an even share of tiles; the parent keeps the first share, since it
-    must also build the rest of the pyramid."""
-    if workers <= 1:
-        return files, []
-    big = [f for f in files if f.path.startswith("full/max/")]
-    tiles = [f for f in files if not f.path.startswith("full/max/")]
-    shares: list[list[TileFile]] = [[] for _ in range(workers)]
-    # Costs in "pixels of tile encoding" (measured with libjpeg-turbo): one full-size JPEG
-    # encode costs ~0.55 of tiling the same area; reducing and tiling the smaller levels,
-    # which the parent does afterwards, ~0.95 of tiling the full level.
-    load = [0.0] * workers
-    load[0] = 0.95 * sum(f.size[0] * f.size[1] for f in tiles)
-    for f in big:
-        i = min(range(1, workers), key=lambda k: load[k])
-        shares[i].append(f)
-        load[i] += 0.55 * f.size[0] * f.size[1]
-    for f in tiles:  # tiles come row by row; hand out contiguous runs to keep locality
-        i = min(range(workers), key=lambda k: load[k])
-        shares[i].append(f)
-        load[i] += f.size[0] * f.size[1]
-    return shares[0], shares[1:]
+def _put(level: np.ndarray, f: TileFile, tree: TreeWriter, quality: int) -> None:
+    left, upper, right, lower = f.box
+    tree.put(f.path, encode_jpeg(level[upper:lower, left:right], quality))
 
 
 def write_pyramid(
-    image: Image.Image,
+    image: Image.Image | np.ndarray,
     tree: TreeWriter,
     service_id: str,
     *,
@@ -117,26 +107,39 @@ def write_pyramid(
     workers: int = 1,
 ) -> PyramidResult:
     """Write every file of the level-0 tree of ``image`` into ``tree`` (see ``Store.tree``),
-    ``info.json`` last."""
-    width, height = image.size
+    ``info.json`` last. Pass the pixels without keeping a reference, and each level's memory
+    is given back as soon as the next one is made."""
+    level = as_pixels(image)
+    del image
+    height, width = level.shape[:2]
     by_scale: dict[int, list[TileFile]] = defaultdict(list)
     for f in pyramid_files(width, height, tile, sizes_max):
         by_scale[f.scale].append(f)
+    # biggest first: the long full/max encode starts while the tiles are shared out
+    for files in by_scale.values():
+        files.sort(key=lambda f: -(f.size[0] * f.size[1]))
 
-    children: list[int] = []
-    level = image
-    try:
-        for scale in scale_factors(width, height, tile):
-            if scale > 1:
-                level = level.reduce(2)
-            files = by_scale.get(scale, [])
-            if scale == 1 and workers > 1:
-                mine, shares = _split_for_workers(files, workers)
-                children = [_fork_writer(level, share, tree, quality) for share in shares if share]
-                files = mine
-            _write_files(level, files, tree, quality)
-    finally:
-        _wait(children)
+    factors = scale_factors(width, height, tile)
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="kura-tile") as pool:
+        for i, scale in enumerate(factors):
+            tasks: list[Future] = [
+                pool.submit(_put, level, f, tree, quality) for f in by_scale[scale]
+            ]
+            next_level = None
+            if i + 1 < len(factors):
+                h, w, c = level.shape
+                next_level = np.empty(((h + 1) // 2, (w + 1) // 2, c), np.uint8)
+                for y in range(0, next_level.shape[0], HALVING_STRIP):
+                    y1 = min(next_level.shape[0], y + HALVING_STRIP)
+                    tasks.append(pool.submit(_halve_rows, level, next_level, y, y1))
+            try:
+                for task in tasks:
+                    task.result()
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                raise
+            level = next_level
 
     info = info_json(service_id, width, height, tile, sizes_max)
     tree.put("info.json", json.dumps(info, indent=2).encode())

@@ -1,0 +1,111 @@
+"""Decode a page straight into the tiler's 3-bytes-a-pixel array when the file allows it.
+
+Pillow holds RGB in 4 bytes a pixel, so decoding a big scan with Pillow and then copying it
+into an array costs 7 bytes a pixel at the peak. The common archival files — baseline or
+progressive JPEG in sRGB or grey, and uncompressed, Deflate or PackBits TIFF in 8-bit RGB
+or grey — are decoded directly into the array (libjpeg-turbo through simplejpeg, tifffile).
+Everything else (CMYK, 16-bit, ICC profiles other than sRGB, EXIF rotations, palette,
+alpha, LZW or JPEG-in-TIFF, PNG) goes through ``ingest.images.load_page``, which knows all
+the normalisations, and is copied into an array strip by strip.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import simplejpeg
+import tifffile
+from PIL import Image, ImageCms
+
+from ingest.images import load_page, pillow_bomb_check_off, probe
+
+STRIP_ROWS = 1024
+_TIFF_FAST_COMPRESSION = {1, 8, 32946, 32773}  # none, Adobe Deflate, Deflate, PackBits
+_ORIENTATION = 0x0112
+
+
+def load_pixels(path: Path, frame: int, max_pixels: int) -> np.ndarray:
+    """The page as a ``(height, width, 1 or 3)`` uint8 array, upright and in sRGB.
+
+    Raises ImageError (from ``probe``/``load_page``) for anything that cannot be decoded
+    or is over ``max_pixels``."""
+    probe(path, max_pixels)
+    fast = _jpeg_fast(path, frame) if frame == 0 else None
+    if fast is None:
+        fast = _tiff_fast(path, frame)
+    if fast is not None:
+        return fast
+    return pixels_of(load_page(path, frame, max_pixels))
+
+
+def pixels_of(image: Image.Image) -> np.ndarray:
+    """Copy a Pillow RGB/L image into an array strip by strip (no second full-size buffer)."""
+    w, h = image.size
+    channels = 1 if image.mode == "L" else 3
+    out = np.empty((h, w, channels), np.uint8)
+    for y in range(0, h, STRIP_ROWS):
+        y1 = min(h, y + STRIP_ROWS)
+        out[y:y1] = np.asarray(image.crop((0, y, w, y1))).reshape(y1 - y, w, channels)
+    return out
+
+
+def _srgb_or_none(icc: bytes | None) -> bool:
+    if not icc:
+        return True
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        description = (ImageCms.getProfileDescription(profile) or "").strip().lower()
+    except (OSError, ImageCms.PyCMSError):
+        return False
+    return description.startswith("srgb") and "linear" not in description
+
+
+def _jpeg_fast(path: Path, frame: int) -> np.ndarray | None:
+    try:
+        with pillow_bomb_check_off(), Image.open(path) as im:
+            if im.format != "JPEG" or im.mode not in ("RGB", "L"):
+                return None
+            if im.getexif().get(_ORIENTATION, 1) not in (0, 1):
+                return None
+            if not _srgb_or_none(im.info.get("icc_profile")):
+                return None
+            size, grey = im.size, im.mode == "L"
+        data = path.read_bytes()
+        pixels = simplejpeg.decode_jpeg(
+            data,
+            colorspace="GRAY" if grey else "RGB",
+            fastdct=False,
+            fastupsample=False,
+            strict=True,
+        )
+    except (OSError, ValueError, SyntaxError):
+        return None  # load_page gives the proper one-line error
+    pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], 1 if grey else 3)
+    return pixels if (pixels.shape[1], pixels.shape[0]) == size else None
+
+
+def _tiff_fast(path: Path, frame: int) -> np.ndarray | None:
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[frame]
+            tags = page.tags
+            grey = page.photometric == 1 and page.samplesperpixel == 1
+            rgb = page.photometric == 2 and page.samplesperpixel == 3
+            if not (grey or rgb) or page.bitspersample != 8 or page.planarconfig != 1:
+                return None
+            if page.compression not in _TIFF_FAST_COMPRESSION or page.extrasamples:
+                return None
+            orientation = tags.get(274)
+            if orientation is not None and orientation.value not in (0, 1):
+                return None
+            icc = tags.get(34675)
+            if not _srgb_or_none(icc.value if icc is not None else None):
+                return None
+            pixels = page.asarray()
+    except (OSError, ValueError, IndexError, KeyError, tifffile.TiffFileError):
+        return None
+    if pixels.dtype != np.uint8:
+        return None
+    return pixels.reshape(pixels.shape[0], pixels.shape[1], 1 if grey else 3)
