@@ -11,7 +11,9 @@ source; for every scale factor ``s`` (level size ``ceil(W/s) × ceil(H/s)``):
   the whole image is written ``full`` and a size that is the whole image ``max`` (the canonical
   forms) — so a level exactly one tile wide is ``full/{t},{h}/0/default.jpg``.
 
-``sizes`` lists the whole-image sizes we also write, and ``full/max`` is always written.
+``sizes`` lists the whole-image sizes we also write, and ``full/max`` is always written. A JPEG
+cannot be wider or taller than 65,500 pixels, so for a longer image ``max`` is the largest
+level within that limit and info.json says so with ``maxWidth``/``maxHeight``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 QUALITY_PATH = "0/default.jpg"
+JPEG_MAX_SIDE = 65500  # libjpeg's JPEG_MAX_DIMENSION
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -37,6 +40,14 @@ def scale_factors(width: int, height: int, tile: int) -> list[int]:
 def level_size(width: int, height: int, scale: int) -> tuple[int, int]:
     """Pixel size of the image reduced by ``scale`` (what successive halving produces)."""
     return ceil_div(width, scale), ceil_div(height, scale)
+
+
+def max_scale(width: int, height: int) -> int:
+    """The scale of the image ``full/max`` delivers: 1 unless a side exceeds JPEG's limit."""
+    scale = 1
+    while ceil_div(width, scale) > JPEG_MAX_SIDE or ceil_div(height, scale) > JPEG_MAX_SIDE:
+        scale *= 2
+    return scale
 
 
 def listed_sizes(width: int, height: int, tile: int, sizes_max: int) -> list[tuple[int, int]]:
@@ -97,7 +108,8 @@ def size_files(width: int, height: int, tile: int, sizes_max: int) -> Iterator[T
             s for s in scale_factors(width, height, tile) if level_size(width, height, s) == (w, h)
         )
         yield TileFile(scale, (0, 0, w, h), f"full/{w},{h}/{QUALITY_PATH}")
-    yield TileFile(1, (0, 0, width, height), f"full/max/{QUALITY_PATH}")
+    scale = max_scale(width, height)
+    yield TileFile(scale, (0, 0, *level_size(width, height, scale)), f"full/max/{QUALITY_PATH}")
 
 
 def pyramid_files(width: int, height: int, tile: int, sizes_max: int) -> list[TileFile]:
@@ -110,7 +122,7 @@ def pyramid_files(width: int, height: int, tile: int, sizes_max: int) -> list[Ti
 
 def info_json(service_id: str, width: int, height: int, tile: int, sizes_max: int) -> dict:
     """The Image API 3.0 ``info.json`` of a level-0 service."""
-    return {
+    info = {
         "@context": "http://iiif.io/api/image/3/context.json",
         "id": service_id,
         "type": "ImageService3",
@@ -125,3 +137,6 @@ def info_json(service_id: str, width: int, height: int, tile: int, sizes_max: in
             {"width": tile, "height": tile, "scaleFactors": scale_factors(width, height, tile)}
         ],
     }
+    if (scale := max_scale(width, height)) > 1:
+        info["maxWidth"], info["maxHeight"] = level_size(width, height, scale)
+    return info

@@ -20,6 +20,7 @@ from ingest.tiles import (
     info_json,
     level_size,
     listed_sizes,
+    max_scale,
     pyramid_files,
     scale_factors,
     size_files,
@@ -473,7 +474,8 @@ def check_tree(width: int, height: int, tile: int, sizes_max: int) -> None:
         assert 0 <= left < right <= lw and 0 <= top < bottom <= lh, f
         region, size, _, _ = f.path.split("/")
         # the size in the path is the box's size
-        expected_size = (width, height) if size == "max" else parse_ints(size)
+        max_size = level_size(width, height, max_scale(width, height))
+        expected_size = max_size if size == "max" else parse_ints(size)
         assert f.size == expected_size, f
         # the region is the box scaled up, clipped at the image edge
         s = f.scale
@@ -549,3 +551,35 @@ def test_tiles_cover_every_pixel_once(width, height, tile) -> None:
                     for x in range(left, right):
                         counts[y * lw + x] += 1
         assert set(counts) == {1}
+
+
+def test_max_is_limited_to_what_a_jpeg_can_hold() -> None:
+    """JPEG sides stop at 65,500 px: a longer image's ``max`` is the largest level within
+    that, and info.json says so with maxWidth/maxHeight (IIIF Image 3.0 §5.3)."""
+    assert max_scale(65500, 10) == 1
+    assert max_scale(65501, 10) == 2
+    assert max_scale(100000, 1) == 2
+    assert max_scale(10, 140000) == 4
+    info = info_json("http://x/i", 100000, 1, 256, 1024)
+    assert (info["maxWidth"], info["maxHeight"]) == (50000, 1)
+    assert "maxWidth" not in info_json("http://x/i", 65500, 1, 256, 1024)
+    (full_max,) = [f for f in pyramid_files(100000, 1, 256, 1024) if f.path.startswith("full/max")]
+    assert (full_max.scale, full_max.size) == (2, (50000, 1))
+
+
+def test_a_100000_pixel_strip_is_tiled(tmp_path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from archive.store import LocalStore
+    from ingest.pyramid import write_pyramid
+
+    pixels = np.tile(np.arange(256, dtype=np.uint8), 100000 // 256 + 1)[:100000].reshape(
+        1, 100000, 1
+    )
+    store = LocalStore(tmp_path)
+    with store.tree("iiif/strip/1") as tree:
+        write_pyramid(pixels, tree, "http://x/iiif/strip/1", tile=256)
+    with Image.open(store.path("iiif/strip/1/full/max/0/default.jpg")) as im:
+        assert im.size == (50000, 1)
+    assert store.exists("iiif/strip/1/0,0,256,1/256,1/0/default.jpg")
