@@ -11,6 +11,7 @@ its tiles appear together.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import mimetypes
 import os
 import shutil
@@ -70,7 +71,7 @@ class Store(Protocol):
     """What ingest, the viewer and publishing need from a store."""
 
     def put(self, key: str, data: bytes | memoryview, *, durable: bool = False) -> None: ...
-    def put_file(self, key: str, source: Path) -> None: ...
+    def put_file(self, key: str, source: Path) -> str: ...
     def tree(self, prefix: str) -> contextlib.AbstractContextManager[TreeWriter]: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
@@ -135,20 +136,25 @@ class LocalStore:
         with self.writer(key, durable=durable) as fh:
             fh.write(data)
 
-    def put_file(self, key: str, source: Path) -> None:
-        """Copy a (possibly huge) file in atomically and durably, without reading it into memory."""
+    def put_file(self, key: str, source: Path) -> str:
+        """Copy a (possibly huge) file in atomically and durably, without reading it into
+        memory; returns the sha256 of the bytes copied, so the caller can check them."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=target.name + TEMP_MARK, dir=target.parent)
+        digest = hashlib.sha256()
         try:
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                shutil.copyfileobj(src, out, 1 << 20)
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, target)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise StoreError(f"{target}: 書き込めません / cannot write: {exc.strerror}") from exc
+        return digest.hexdigest()
 
     @contextlib.contextmanager
     def tree(self, prefix: str) -> Iterator[TreeWriter]:
@@ -201,22 +207,26 @@ class LocalStore:
     def delete_tree(self, prefix: str) -> None:
         shutil.rmtree(self.path(prefix), ignore_errors=True)
 
-    def sweep_temp(self, prefix: str = "") -> int:
-        """Remove what a killed writer left under ``prefix`` (temp files and staging folders);
-        returns how many were removed."""
+    def sweep_temp(self, prefix: str = "", depth: int = 1) -> int:
+        """Remove what a killed writer left (temp files, staging and swapped-out folders)
+        within ``depth`` levels under ``prefix``, without walking whole tile trees; returns
+        how many entries were removed."""
         base = self.root / check_key(prefix) if prefix else self.root
         removed = 0
-        if not base.is_dir():
-            return 0
-        for dirpath, dirs, files in os.walk(base):
-            for name in [d for d in dirs if TEMP_MARK in d]:
-                shutil.rmtree(Path(dirpath, name), ignore_errors=True)
-                dirs.remove(name)
-                removed += 1
-            for name in files:
-                if TEMP_MARK in name:
-                    Path(dirpath, name).unlink(missing_ok=True)
-                    removed += 1
+        level = [base] if base.is_dir() else []
+        for _ in range(depth):
+            below = []
+            for folder in level:
+                for entry in os.scandir(folder):
+                    if TEMP_MARK in entry.name:
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path, ignore_errors=True)
+                        else:
+                            Path(entry.path).unlink(missing_ok=True)
+                        removed += 1
+                    elif entry.is_dir(follow_symlinks=False):
+                        below.append(Path(entry.path))
+            level = below
         return removed
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from archive import __version__
 from archive.config import Config
-from archive.errors import KuraError, StoreError
+from archive.errors import ImageError, KuraError, StoreError
 from archive.model import Item, Problem
 from archive.store import LocalStore, open_store
 from manifests.collection import build_top_collection
@@ -226,8 +226,13 @@ def build_pages(job: ImageJob) -> dict:
         master = None
         if job.keep_masters:
             master = Urls.master_key(job.item_id, sha, Path(state.path).name)
-            if not (store.exists(master) and store.path(master).stat().st_size == state.size):
-                store.put_file(master, source)
+            kept = store.exists(master) and store.path(master).stat().st_size == state.size
+            if not kept and store.put_file(master, source) != sha:
+                store.delete(master)
+                raise ImageError(
+                    f"{source}: 取り込み中にファイルが変わりました。もう一度実行してください"
+                    " / the file changed during ingest; run again"
+                )
         files.append(
             {
                 "path": state.path,
@@ -317,9 +322,10 @@ class Ingest:
         summary.dry_run = self.options.dry_run
         failed_rows = {p.item_id for p in sheet.problems if p.level == "error" and p.item_id}
         items = self._selected(sheet.items, summary)
-        if not self.options.dry_run:
-            self.store.sweep_temp("iiif")
-            self.store.sweep_temp("masters")
+        if not self.options.dry_run:  # leftovers of a killed run, where they can be
+            self.store.sweep_temp("iiif", depth=2)  # iiif/{id}/{tree or document}
+            self.store.sweep_temp("records", depth=1)
+            self.store.sweep_temp("masters", depth=3)  # masters/{id}/{sha}/{file}
 
         jobs: list[ImageJob] = []
         planned: dict[str, tuple[Item, dict | None]] = {}

@@ -313,3 +313,19 @@ def test_write_sheet_helper_roundtrip(project) -> None:
     root = project([{"ID": "a", "名称": "武蔵村山"}])
     write_sheet(root, [{"ID": "b", "名称": "狭山丘陵"}])
     assert "狭山丘陵" in (root / "items.csv").read_text("utf-8-sig")
+
+
+def test_a_scan_changing_while_it_is_kept_fails_the_item(sample_project: Path, monkeypatch) -> None:
+    """Fault injection: the copy kept in masters/ differs from the bytes that were hashed
+    (the file was replaced mid-ingest): the item fails and no unverified master is kept."""
+    real = LocalStore.put_file
+
+    def tampered(self, key, source):
+        real(self, key, source)
+        return "0" * 64
+
+    monkeypatch.setattr(LocalStore, "put_file", tampered)
+    summary = run(sample_project, jobs=1, only=["bonsho"])
+    (outcome,) = summary.outcomes
+    assert outcome.status == "failed" and "changed during ingest" in outcome.error
+    assert not list((sample_project / "public" / "masters").rglob("*.png"))
