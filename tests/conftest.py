@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from PIL import Image, ImageDraw
 
 from archive.project import SHEET_HEADERS, init_project
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "iiif" / "iiif_3_0.json"
+# The IIIF Presentation 3 JSON Schema lives in the team's shared folder beside the checkout
+# (never copied into the repository); KURA_IIIF_SCHEMA points elsewhere if needed.
+SCHEMA_PATH = Path(
+    os.environ.get("KURA_IIIF_SCHEMA")
+    or Path(__file__).resolve().parents[2] / "shared" / "iiif" / "iiif_3_0.json"
+)
 
 
 def make_scan(path: Path, size: tuple[int, int], seed: int = 0, mode: str = "RGB", **save) -> Path:
