@@ -13,6 +13,7 @@ finishes the work.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from pathlib import Path
 from archive import __version__
 from archive.config import Config
 from archive.errors import ImageError, KuraError, StoreError
+from archive.fixity import entry, fixity_document, fixity_key, hash_key, tree_hashes
 from archive.model import Item, Problem
 from archive.store import LocalStore, open_store
 from manifests.collection import build_top_collection
@@ -219,6 +221,7 @@ def build_pages(job: ImageJob) -> dict:
     store = open_store(job.store, root)
     urls = Urls(job.base_url)
     files, pages, tiled = [], [], 0
+    trees: dict[str, dict] = {}  # fixity of the trees written here, read back as stored
     for state in job.files:
         source = root / state.path
         sha = state.sha256 or sha256_file(source)
@@ -259,6 +262,7 @@ def build_pages(job: ImageJob) -> dict:
                         workers=job.tile_workers,
                     )
                 tiled += 1
+                trees[name] = tree_hashes(store, key)
                 sizes = [list(s) for s in result.sizes]
                 width, height = result.width, result.height
             else:
@@ -276,7 +280,7 @@ def build_pages(job: ImageJob) -> dict:
                     "sizes": sizes,
                 }
             )
-    return {"files": files, "pages": pages, "tiled": tiled}
+    return {"files": files, "pages": pages, "tiled": tiled, "trees": trees}
 
 
 def _run_job(job: ImageJob) -> tuple[str, dict | None, str]:
@@ -325,6 +329,7 @@ class Ingest:
         if not self.options.dry_run:  # leftovers of a killed run, where they can be
             self.store.sweep_temp("iiif", depth=2)  # iiif/{id}/{tree or document}
             self.store.sweep_temp("records", depth=1)
+            self.store.sweep_temp("fixity", depth=1)
             self.store.sweep_temp("masters", depth=3)  # masters/{id}/{sha}/{file}
 
         jobs: list[ImageJob] = []
@@ -460,12 +465,17 @@ class Ingest:
             if built is None:
                 return ItemOutcome(item.id, "failed", error=error)
             files, pages, tiled = built["files"], built["pages"], built["tiled"]
+            new_trees = built.get("trees", {})
         else:
             files, pages, tiled, seconds = old["files"], old["pages"], 0, 0.0
+            new_trees = {}
         fingerprint = _digest([meta, files, pages, context])
         status = "new" if old is None else "images" if result is not None else "metadata"
         manifest_ok = not pages or self.store.exists(Urls.manifest_key(item.id))
         if old is not None and old.get("fingerprint") == fingerprint and manifest_ok:
+            if not self.store.exists(fixity_key(item.id)):  # ingested before fixity existed
+                manifest = self.store.get(Urls.manifest_key(item.id)) if pages else None
+                self._write_fixity(item.id, pages, new_trees, manifest)
             return ItemOutcome(item.id, "unchanged", pages=len(pages))
         if status == "images" and [p["image"] for p in pages] == [
             p["image"] for p in old.get("pages", [])
@@ -485,15 +495,39 @@ class Ingest:
                 "sheet": _relative(self.config.sheet_path(), self.config.root),
             },
         }
+        manifest_bytes = None
         if pages:
             self._retarget_services(item.id, pages)
-            manifest = build_manifest(record, self.config, self.urls)
-            self.store.put(Urls.manifest_key(item.id), _json(manifest), durable=True)
+            manifest_bytes = _json(build_manifest(record, self.config, self.urls))
+            self.store.put(Urls.manifest_key(item.id), manifest_bytes, durable=True)
         else:
             self.store.delete(Urls.manifest_key(item.id))
+        self._write_fixity(item.id, pages, new_trees, manifest_bytes)
         self.store.put(Urls.record_key(item.id), _json(record), durable=True)
         self._drop_stale_trees(item.id, {p["image"] for p in pages})
         return ItemOutcome(item.id, status, pages=len(pages), seconds=seconds, tiled=tiled)
+
+    def _write_fixity(
+        self, item_id: str, pages: list[dict], new_trees: dict, manifest: bytes | None
+    ) -> None:
+        """Record the sha256 of every published file of the item (``kura verify`` audits
+        them): trees tiled in this run as read back, reused trees from the last fixity
+        document (never re-read, so damage is not recorded as the truth), info.json afresh
+        (its id follows base_url)."""
+        old = {}
+        if self.store.exists(fixity_key(item_id)):
+            with contextlib.suppress(StoreError, ValueError):
+                old = json.loads(self.store.get(fixity_key(item_id))).get("trees", {})
+        trees = {}
+        for page in pages:
+            key = Urls.image_key(item_id, page["image"])
+            files = new_trees.get(page["image"]) or old.get(page["image"])
+            files = dict(files or tree_hashes(self.store, key))
+            files["info.json"] = list(hash_key(self.store, f"{key}/info.json"))
+            trees[page["image"]] = files
+        documents = {Urls.manifest_key(item_id): entry(manifest)} if manifest else {}
+        document = fixity_document(item_id, documents, trees)
+        self.store.put(fixity_key(item_id), _json(document), durable=True)
 
     def _retarget_services(self, item_id: str, pages: list[dict]) -> None:
         """Give every page's info.json the id of the current base URL (a new base URL

@@ -1,0 +1,333 @@
+"""Fixity: the sha256 of every kept and published file, recorded at ingest and audited later.
+
+What is recorded where:
+
+- ``records/{id}.json`` holds each scan's sha256 and size (``files``) and, when masters are
+  kept, the key of the kept copy (``master``).
+- ``fixity/{id}.json`` (written by the ingest just before the record) holds the sha256 and
+  size of every published file of the item: its documents (``manifest.json``) and every file
+  of every page's tile tree (``info.json`` and tiles).
+
+``verify`` re-hashes those files and reports, item by item, what is missing, changed or
+unexpected. It uses only ``list``/``get``/``exists`` of the store (and a streaming ``open``
+or a local ``path`` when the store has one), so an S3 store can be audited the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, BinaryIO
+
+from archive.errors import StoreError
+from archive.i18n import pick
+
+FIXITY_VERSION = 1
+NOT_ITEMS = ("collection", "lesson", "activity")  # iiif/ folders that are not items
+
+# kinds of finding; the first four fail an audit
+MISSING, CHANGED, UNEXPECTED, INVALID = "missing", "changed", "unexpected", "invalid"
+UNRECORDED, SUPERSEDED = "unrecorded", "superseded"
+FAILING = (MISSING, CHANGED, UNEXPECTED, INVALID)
+
+_LABELS = {
+    MISSING: ("欠落", "missing"),
+    CHANGED: ("変化", "changed"),
+    UNEXPECTED: ("想定外", "unexpected"),
+    INVALID: ("読めない", "invalid"),
+    UNRECORDED: ("ハッシュ未記録", "not recorded"),
+    SUPERSEDED: ("旧版(保存)", "superseded, kept"),
+}
+
+
+def fixity_key(item_id: str) -> str:
+    return f"fixity/{item_id}.json"
+
+
+@contextlib.contextmanager
+def open_key(store: Any, key: str) -> Iterator[BinaryIO]:
+    """A stored file opened for streaming: the store's own ``open`` when it has one (S3),
+    the file itself for a ``LocalStore``, else its bytes in memory."""
+    try:
+        if hasattr(store, "open"):
+            with store.open(key) as fh:
+                yield fh
+        elif hasattr(store, "path"):
+            with open(store.path(key), "rb") as fh:
+                yield fh
+        else:
+            yield io.BytesIO(store.get(key))
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+        raise StoreError(f"ありません / no such key: {key}") from exc
+
+
+def hash_key(store: Any, key: str) -> tuple[str, int]:
+    """The sha256 and size of a stored file, streamed."""
+    digest = hashlib.sha256()
+    size = 0
+    with open_key(store, key) as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def entry(data: bytes) -> list:
+    """The fixity entry of bytes about to be stored: ``[sha256, size]``."""
+    return [hashlib.sha256(data).hexdigest(), len(data)]
+
+
+def tree_hashes(store: Any, prefix: str) -> dict[str, list]:
+    """``{path in the tree: [sha256, size]}`` for every file of a tile tree as stored."""
+    out = {}
+    for key in store.list(prefix):
+        out[key[len(prefix) + 1 :]] = list(hash_key(store, key))
+    return out
+
+
+def fixity_document(item_id: str, documents: dict[str, list], trees: dict[str, dict]) -> dict:
+    return {
+        "kura_fixity": FIXITY_VERSION,
+        "id": item_id,
+        "algorithm": "sha256",
+        "documents": dict(sorted(documents.items())),
+        "trees": {name: dict(sorted(files.items())) for name, files in sorted(trees.items())},
+    }
+
+
+# --- audit ----------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    item: str  # item id, or "" for files that belong to no item
+    kind: str
+    key: str
+    detail: str = ""
+
+    @property
+    def failing(self) -> bool:
+        return self.kind in FAILING
+
+    def line(self, lang: str | None = None) -> str:
+        ja, en = _LABELS[self.kind]
+        where = self.item or pick("(資料なし)", "(no item)", lang)
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{where}: {pick(ja, en, lang)}: {self.key}{detail}"
+
+
+@dataclass
+class VerifyReport:
+    items: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    sampled: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.failing for f in self.findings)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for f in self.findings if f.kind == kind)
+
+    def line(self, lang: str | None = None) -> str:
+        n = {kind: self.count(kind) for kind in _LABELS}
+        mb = self.bytes / 1e6
+        scope = pick("抽出 ", "sampled ", lang) if self.sampled else ""
+        return pick(
+            f"検証{'(抽出)' if self.sampled else ''}: 資料 {self.items} 件, ファイル {self.files} 個 "
+            f"({mb:.1f} MB) — 欠落 {n[MISSING]}, 変化 {n[CHANGED]}, 想定外 {n[UNEXPECTED]}, "
+            f"読めない {n[INVALID]}, ハッシュ未記録 {n[UNRECORDED]} ({self.seconds:.1f} 秒)"
+            + (" — 問題なし" if self.ok else " — 問題あり"),
+            f"verify: {scope}{self.items} items, {self.files} files ({mb:.1f} MB) — "
+            f"{n[MISSING]} missing, {n[CHANGED]} changed, {n[UNEXPECTED]} unexpected, "
+            f"{n[INVALID]} invalid, {n[UNRECORDED]} not recorded ({self.seconds:.1f} s)"
+            + (" — OK" if self.ok else " — FAILED"),
+            lang,
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "items": self.items,
+            "files": self.files,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "sampled": self.sampled,
+            "counts": {kind: self.count(kind) for kind in _LABELS},
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+
+class _Audit:
+    def __init__(self, store: Any, report: VerifyReport, on_item: Callable[[], None]) -> None:
+        self.store = store
+        self.report = report
+        self.on_item = on_item
+
+    def add(self, item: str, kind: str, key: str, detail: str = "") -> None:
+        self.report.findings.append(Finding(item, kind, key, detail))
+
+    def check(self, item: str, key: str, expected: list | tuple | None) -> None:
+        """Re-hash ``key`` and compare with ``[sha256, size]``."""
+        try:
+            sha, size = hash_key(self.store, key)
+        except StoreError:
+            self.add(item, MISSING, key)
+            return
+        self.report.files += 1
+        self.report.bytes += size
+        if expected is not None and (sha, size) != (expected[0], expected[1]):
+            self.add(item, CHANGED, key, f"sha256 {sha[:16]}…, {size} B")
+
+    def json(self, item: str, key: str) -> dict | None:
+        try:
+            data = json.loads(self.store.get(key))
+        except StoreError:
+            self.add(item, MISSING, key)
+            return None
+        except ValueError:
+            self.add(item, INVALID, key, "JSON")
+            return None
+        return data if isinstance(data, dict) else None
+
+    # -- one item ------------------------------------------------------------------------
+
+    def item(self, item_id: str) -> None:
+        self.report.items += 1
+        record = self.json(item_id, f"records/{item_id}.json")
+        if record is None:
+            self.on_item()
+            return
+        self.masters(item_id, record)
+        self.published(item_id, record)
+        self.on_item()
+
+    def masters(self, item_id: str, record: dict) -> None:
+        referenced = set()
+        for f in record.get("files", []):
+            if f.get("master"):
+                referenced.add(f["master"])
+                self.check(item_id, f["master"], (f.get("sha256"), f.get("size")))
+        for key in self.store.list(f"masters/{item_id}"):
+            if key in referenced:
+                continue
+            # an earlier version of a scan, kept by content: its folder names its sha256
+            sha, size = hash_key(self.store, key)
+            self.report.files += 1
+            self.report.bytes += size
+            folder = key.split("/")[2] if key.count("/") == 3 else ""
+            if folder and sha.startswith(folder):
+                self.add(item_id, SUPERSEDED, key)
+            else:
+                self.add(item_id, UNEXPECTED, key)
+
+    def published(self, item_id: str, record: dict) -> None:
+        pages = record.get("pages", [])
+        trees = {p.get("image") for p in pages}
+        manifest = f"iiif/{item_id}/manifest.json"
+        found: dict[str, list[str]] = {}
+        for key in self.store.list(f"iiif/{item_id}"):
+            rest = key[len(f"iiif/{item_id}/") :]
+            if "/" in rest:
+                found.setdefault(rest.split("/", 1)[0], []).append(key)
+            elif key != manifest or not pages:
+                self.add(item_id, UNEXPECTED, key)
+        for name in sorted(found.keys() - trees):
+            self.add(item_id, UNEXPECTED, f"iiif/{item_id}/{name}/", f"{len(found[name])} files")
+
+        key = fixity_key(item_id)
+        if not self.store.exists(key):  # ingested before fixity was recorded
+            self.add(item_id, UNRECORDED, key)
+            self.structure(item_id, pages, manifest)
+            return
+        fixity = self.json(item_id, key)
+        if fixity is None:
+            self.structure(item_id, pages, manifest)
+            return
+        documents = fixity.get("documents", {})
+        if pages and manifest not in documents:
+            self.add(item_id, UNRECORDED, manifest)
+        for key, expected in documents.items():
+            self.check(item_id, key, expected)
+        recorded_trees = fixity.get("trees", {})
+        for name in sorted(t for t in trees if t):
+            prefix = f"iiif/{item_id}/{name}"
+            files = recorded_trees.get(name)
+            if files is None:
+                self.add(item_id, UNRECORDED, f"{prefix}/")
+                self.structure_tree(item_id, prefix)
+                continue
+            present = set(found.get(name, []))
+            for path, expected in files.items():
+                key = f"{prefix}/{path}"
+                if key in present:
+                    self.check(item_id, key, expected)
+                else:
+                    self.add(item_id, MISSING, key)
+            for key in sorted(present - {f"{prefix}/{p}" for p in files}):
+                self.add(item_id, UNEXPECTED, key)
+
+    def structure(self, item_id: str, pages: list[dict], manifest: str) -> None:
+        """Without recorded hashes: the documents parse and every page's tree has info.json."""
+        if pages:
+            self.json(item_id, manifest)
+        for page in pages:
+            self.structure_tree(item_id, f"iiif/{item_id}/{page.get('image')}")
+
+    def structure_tree(self, item_id: str, prefix: str) -> None:
+        self.json(item_id, f"{prefix}/info.json")
+
+
+def _record_ids(store: Any) -> list[str]:
+    return sorted(
+        key[len("records/") : -len(".json")]
+        for key in store.list("records")
+        if key.endswith(".json") and key.count("/") == 1
+    )
+
+
+def _top_folders(keys: Iterable[str]) -> set[str]:
+    return {key.split("/")[1] for key in keys if key.count("/") >= 2}
+
+
+def verify(
+    store: Any,
+    *,
+    sample: int | None = None,
+    seed: int | None = None,
+    on_item: Callable[[], None] = lambda: None,
+) -> VerifyReport:
+    """Audit the store against the recorded hashes. With ``sample``, audit that many items
+    chosen at random (and skip the search for files that belong to no item)."""
+    started = time.monotonic()
+    report = VerifyReport()
+    ids = _record_ids(store)
+    if sample is not None and sample < len(ids):
+        ids = sorted(random.Random(seed).sample(ids, sample))
+        report.sampled = True
+    audit = _Audit(store, report, on_item)
+    for item_id in ids:
+        audit.item(item_id)
+    if not report.sampled:
+        known = set(ids)
+        for folder in sorted(_top_folders(store.list("masters")) - known):
+            audit.add("", UNEXPECTED, f"masters/{folder}/")
+        for folder in sorted(_top_folders(store.list("iiif")) - known - set(NOT_ITEMS)):
+            audit.add("", UNEXPECTED, f"iiif/{folder}/")
+        for key in store.list("fixity"):
+            if key[len("fixity/") : -len(".json")] not in known:
+                audit.add("", UNEXPECTED, key)
+        for key in store.list("iiif/collection"):
+            if key.endswith(".json"):
+                audit.json("", key)
+    report.seconds = time.monotonic() - started
+    return report

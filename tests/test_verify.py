@@ -1,0 +1,187 @@
+"""kura verify: recorded sha256 of masters and published files, audited against the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.config import load_config
+from archive.fixity import fixity_key, verify
+from archive.store import LocalStore
+from ingest.pipeline import Ingest, IngestOptions
+from tests.conftest import make_scan
+
+
+def run(root: Path) -> object:
+    return Ingest(load_config(root), IngestOptions(jobs=1, progress=False)).run()
+
+
+def kura(root: Path, *args: str) -> object:
+    return CliRunner().invoke(cli, ["--lang", "en", "-C", str(root), *args])
+
+
+@pytest.fixture
+def ingested(sample_project: Path) -> Path:
+    assert not run(sample_project).failed
+    return sample_project
+
+
+def store_of(root: Path) -> LocalStore:
+    return LocalStore(root / "public")
+
+
+def tree_of(root: Path, item_id: str, page: int = 0) -> str:
+    record = json.loads(store_of(root).get(f"records/{item_id}.json"))
+    return f"iiif/{item_id}/{record['pages'][page]['image']}"
+
+
+def findings(root: Path) -> set[tuple[str, str, str]]:
+    return {(f.item, f.kind, f.key) for f in verify(store_of(root)).findings}
+
+
+def test_ingest_records_every_published_file(ingested: Path) -> None:
+    store = store_of(ingested)
+    fixity = json.loads(store.get(fixity_key("bonsho")))
+    tree = tree_of(ingested, "bonsho")
+    name = tree.rsplit("/", 1)[1]
+    assert set(fixity["documents"]) == {"iiif/bonsho/manifest.json"}
+    listed = {key[len(tree) + 1 :] for key in store.list(tree)}
+    assert set(fixity["trees"][name]) == listed
+    assert "info.json" in listed
+    assert json.loads(store.get(fixity_key("shishimai"))) == {
+        "kura_fixity": 1,
+        "id": "shishimai",
+        "algorithm": "sha256",
+        "documents": {},
+        "trees": {},
+    }
+
+
+def test_a_sound_archive_verifies(ingested: Path) -> None:
+    result = kura(ingested, "verify")
+    assert result.exit_code == 0, result.output
+    assert "4 items" in result.output and "OK" in result.output
+    report = verify(store_of(ingested))
+    assert report.ok and not report.findings
+    assert report.files > 5 + 5 + 3  # masters, info.json, manifests, tiles
+
+
+def test_japanese_is_the_default(ingested: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(ingested), "verify"], env={"KURA_LANG": ""})
+    assert "検証: 資料 4 件" in result.output and "問題なし" in result.output
+
+
+def test_changed_master_is_reported_by_item(ingested: Path) -> None:
+    store = store_of(ingested)
+    master = json.loads(store.get("records/bonsho.json"))["files"][0]["master"]
+    path = store.path(master)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: bit rot
+    path.write_bytes(bytes(data))
+    result = kura(ingested, "verify")
+    assert result.exit_code == 1
+    assert f"bonsho: changed: {master}" in result.output
+    assert "FAILED" in result.output
+
+
+def test_missing_tile_changed_manifest_and_extra_files(ingested: Path) -> None:
+    store = store_of(ingested)
+    tree = tree_of(ingested, "sashida-nikki", 1)
+    tile = next(k for k in store.list(tree) if k.endswith("default.jpg"))
+    store.delete(tile)
+    store.put(f"{tree}/stray.jpg", b"x")
+    manifest = store.get("iiif/ezu/manifest.json")
+    store.put("iiif/ezu/manifest.json", manifest.replace(b"ezu", b"EZU", 1))
+    store.put("iiif/ezu/0123456789abcdef/info.json", b"{}")  # a tree no page uses
+    store.put("iiif/ghost/manifest.json", b"{}")  # an item without a record
+    store.put("masters/ghost/0123/a.jpg", b"x")
+    assert findings(ingested) == {
+        ("sashida-nikki", "missing", tile),
+        ("sashida-nikki", "unexpected", f"{tree}/stray.jpg"),
+        ("ezu", "changed", "iiif/ezu/manifest.json"),
+        ("ezu", "unexpected", "iiif/ezu/0123456789abcdef/"),
+        ("", "unexpected", "iiif/ghost/"),
+        ("", "unexpected", "masters/ghost/"),
+    }
+    result = kura(ingested, "verify", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["ok"] is False
+    assert data["counts"]["missing"] == 1 and data["counts"]["unexpected"] == 4
+
+
+def test_missing_and_unreadable_documents(ingested: Path) -> None:
+    store = store_of(ingested)
+    store.delete("iiif/bonsho/manifest.json")
+    store.put("records/ezu.json", b'{"id": "ezu", "fil')
+    assert findings(ingested) == {
+        ("bonsho", "missing", "iiif/bonsho/manifest.json"),
+        ("ezu", "invalid", "records/ezu.json"),
+    }
+
+
+def test_reingest_repairs_what_verify_found(ingested: Path) -> None:
+    store = store_of(ingested)
+    store.delete("iiif/bonsho/manifest.json")
+    tree = tree_of(ingested, "ezu")
+    store.delete_tree(tree)
+    assert not verify(store).ok
+    assert not run(ingested).failed
+    assert verify(store).ok
+
+
+def test_superseded_masters_are_kept_and_checked_by_their_folder_name(ingested: Path) -> None:
+    make_scan(ingested / "scans" / "bonsho.png", (300, 420), seed=8)
+    assert not run(ingested).failed
+    report = verify(store_of(ingested))
+    assert report.ok, report.findings
+    assert [(f.item, f.kind) for f in report.findings] == [("bonsho", "superseded")]
+    old = store_of(ingested).path(report.findings[0].key)
+    old.write_bytes(old.read_bytes() + b"!")  # the kept old version decays
+    assert [f.kind for f in verify(store_of(ingested)).findings] == ["unexpected"]
+
+
+def test_archives_from_before_fixity_are_checked_and_upgraded(ingested: Path) -> None:
+    """Items ingested before fixity documents existed: verify says the hashes are not
+    recorded (not a failure) and still checks structure; the next ingest records them."""
+    store = store_of(ingested)
+    for item_id in ("bonsho", "ezu"):
+        store.delete(fixity_key(item_id))
+    result = kura(ingested, "verify")
+    assert result.exit_code == 0, result.output
+    assert "bonsho: not recorded: fixity/bonsho.json" in result.output
+    summary = run(ingested)
+    assert summary.count("unchanged") == 4
+    assert store.exists(fixity_key("bonsho"))
+    assert not verify(store).findings
+
+
+def test_sample_audits_some_items(ingested: Path) -> None:
+    report = verify(store_of(ingested), sample=2, seed=1)
+    assert report.sampled and report.items == 2 and report.ok
+    result = kura(ingested, "verify", "--sample", "2", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["items"] == 2
+
+
+def test_masters_not_kept(project) -> None:
+    root = project([{"ID": "a", "名称": "A", "画像ファイル": "a.png"}])
+    make_scan(root / "scans" / "a.png", (200, 100))
+    toml = root / "kura.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace("keep_masters = true", "keep_masters = false"), "utf-8"
+    )
+    assert not run(root).failed
+    assert not (root / "public" / "masters").exists()
+    report = verify(store_of(root))
+    assert report.ok and not report.findings
+
+
+def test_verify_without_a_project_is_one_line(tmp_path: Path) -> None:
+    result = kura(tmp_path, "verify")
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
