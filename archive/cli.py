@@ -132,98 +132,92 @@ def ingest(
         report.write_text(
             json.dumps(summary.report(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
+    _update_index(config, summary, dry_run)
     click.echo(summary.line())
     if summary.failed:
         sys.exit(1)
 
 
+def _update_index(config, summary, dry_run: bool) -> None:
+    """Re-index the items this ingest wrote (a full build when there is no index yet)."""
+    changed = [o.id for o in summary.outcomes if o.status in ("new", "images", "metadata")]
+    if dry_run or not changed:
+        return
+    from archive.search import update
+
+    click.echo(update(config.root, changed).line())
+
+
 @cli.command()
 @click.pass_context
 def index(ctx: click.Context) -> None:
-    """検索インデックスを作り直す (未実装) / rebuild the search index (not implemented yet)."""
-    _config(ctx)
-    raise KuraError(
-        pick(
-            "検索インデックスはまだ実装されていません (検索の課題で実装予定)",
-            "the search index is not implemented yet (comes with the search issue)",
-        )
-    )
+    """検索インデックスを records/ から作り直す / rebuild the search index from records/."""
+    from archive.search import rebuild
+
+    click.echo(rebuild(_config(ctx).root).line())
+
+
+def _filters(values: tuple[str, ...]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, wanted = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(
+                pick(f"「{value}」は 項目=値 の形で", f"{value!r} is not FIELD=VALUE"),
+                param_hint="--filter",
+            )
+        out.setdefault(name.strip(), []).append(wanted)
+    return out
 
 
 @cli.command()
+@click.argument("query", required=False, default="")
+@click.option("--json", "as_json", is_flag=True, help="JSON で出力 / print one JSON object")
 @click.option(
-    "--sample",
-    type=click.IntRange(1),
-    default=None,
-    metavar="N",
-    help="無作為に選んだ N 件だけ検証 / audit N items chosen at random",
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="件数 / hits per page",
 )
-@click.option("--seed", type=int, default=None, help="抽出の乱数の種 / random seed for --sample")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="ページ / page")
 @click.option(
-    "--json", "as_json", is_flag=True, help="結果を JSON で出力 / print the report as JSON"
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="絞り込み (複数可): type|資料種別, designation|文化財分類, period|時代, place|場所名称, images, year=1800-1900 / filter (repeatable)",
 )
 @click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="進行状況バー (既定: 端末のときだけ) / progress bar (default: on a terminal)",
+    "--sort",
+    type=click.Choice(["relevance", "date", "-date", "id"]),
+    default="relevance",
+    show_default=True,
+    help="並べ順 / sort order",
 )
 @click.pass_context
-def verify(
-    ctx: click.Context, sample: int | None, seed: int | None, as_json: bool, progress: bool | None
+def search(
+    ctx: click.Context,
+    query: str,
+    as_json: bool,
+    limit: int,
+    page: int,
+    filters: tuple[str, ...],
+    sort: str,
 ) -> None:
-    """マスターと公開ファイルを sha256 で検証する / audit masters and published files (fixity)."""
-    from tqdm import tqdm
+    """資料を検索する / search the archive (kana, kanji, old kanji, era years, romaji)."""
+    from archive.search import search as run_search
 
-    from archive.fixity import verify as audit
-    from archive.store import open_store
-
-    config = _config(ctx)
-    store = open_store(config.store, config.root)
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(unit="件", disable=not show, file=sys.stderr, desc="verify") as bar:
-        report = audit(store, sample=sample, seed=seed, on_item=bar.update)
+    result = run_search(_config(ctx).root, query, _filters(filters), sort, page, limit)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    else:
-        for finding in report.findings:
-            click.echo(finding.line(), err=finding.failing)
-        click.echo(report.line())
-    if not report.ok:
-        sys.exit(1)
-
-
-@cli.group()
-def export() -> None:
-    """保存・提供用に書き出す / export items for deposit elsewhere."""
-
-
-@export.command("bag")
-@click.argument("ids", nargs=-1, required=True, metavar="ID…")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="バッグを作るフォルダ (ID ごとに1つ) / folder to write the bags in (one per ID)",
-)
-@click.pass_context
-def export_bag(ctx: click.Context, ids: tuple[str, ...], output: Path) -> None:
-    """資料のマスターとレコードを BagIt バッグにする / write BagIt bags of items' masters and records."""
-    from archive.bag import BagError, bag_line
-    from archive.bag import export_bag as make_bag
-    from archive.store import open_store
-
-    config = _config(ctx)
-    store = open_store(config.store, config.root)
-    failed = 0
-    for item_id in dict.fromkeys(ids):
-        try:
-            click.echo(bag_line(item_id, make_bag(store, item_id, output, config)))
-        except BagError as exc:
-            failed += 1
-            click.echo(f"{pick('エラー', 'error')}: {exc}", err=True)
-    if failed:
-        sys.exit(1)
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    click.echo(pick(f"{result.total} 件", f"{result.total} hits"))
+    for hit in result.hits:
+        date = f"  [{hit.date}]" if hit.date else ""
+        click.echo(f"{hit.id}\t{hit.title}{date}")
+    if result.suggestion:
+        click.echo(pick(f"もしかして: {result.suggestion}", f"did you mean: {result.suggestion}"))
 
 
 @cli.command()
@@ -253,6 +247,7 @@ def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
     summary = Ingest(load_config(target), IngestOptions(jobs=jobs)).run()
     for problem in summary.problems:
         click.echo(problem.line(), err=True)
+    _update_index(load_config(target), summary, False)
     click.echo(summary.line())
     if summary.failed:
         sys.exit(1)

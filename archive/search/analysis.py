@@ -1,0 +1,119 @@
+"""The Japanese analysis chain, the same at index and at query time.
+
+``normalize`` folds what people type differently for the same text: NFKC (full-width
+digits and letters, half-width katakana), case, katakana → hiragana, and old or variant
+kanji (學→学, see :mod:`archive.search.variants`). ``grams`` then cuts normalised text into
+runs of Japanese (kanji and kana) and of letters or digits: a Japanese run gives its
+character bigrams (so 村山 finds 武蔵村山 and 土器 finds 人面装飾付土器), a letter or digit
+run is one word. At index time the last character of every Japanese run is also kept as
+a one-character term (and the first, see ``grams``), so that a one-character query (蔵)
+finds a run ending in it.
+
+``GramTokenizer`` wraps ``grams`` for Whoosh; it holds no state, so it pickles into the
+schema cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from whoosh.analysis import Token, Tokenizer
+
+from archive.search.variants import fold_variants
+
+__all__ = ["GramTokenizer", "grams", "is_japanese", "kana_only", "normalize", "to_hiragana"]
+
+_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Japanese: hiragana, katakana (incl. ー), CJK ideographs and compatibility forms, 々〆ヶ
+_JA = r"\u3005\u3006\u303b\u3041-\u309f\u30a1-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUN = re.compile(rf"(?P<ja>[{_JA}]+)|(?P<word>[^\W_{_JA}]+)")
+_KANA = re.compile(r"[\u3041-\u309f\u30fc]+")
+
+
+def to_hiragana(text: str) -> str:
+    """Katakana → hiragana (ー kept)."""
+    return text.translate(_KATA_TO_HIRA)
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, katakana → hiragana, variant kanji folded; control characters gone."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    return fold_variants(to_hiragana(text.lower()))
+
+
+def is_japanese(ch: str) -> bool:
+    return bool(re.fullmatch(f"[{_JA}]", ch))
+
+
+def kana_only(text: str) -> bool:
+    """True for normalised text that is all hiragana (katakana is folded already)."""
+    return bool(_KANA.fullmatch(text))
+
+
+def runs(normalized: str) -> Iterator[tuple[str, int, str]]:
+    """(kind, start, text) for each Japanese ("ja") or letter/digit ("word") run."""
+    for m in _RUN.finditer(normalized):
+        kind = "ja" if m.group("ja") else "word"
+        yield kind, m.start(), m.group()
+
+
+def grams(normalized: str, *, index: bool = True) -> Iterator[tuple[str, int, int, int]]:
+    """(term, position, startchar, endchar) over normalised text; see the module docstring.
+
+    At index time each Japanese run also gives its first and last characters alone, so a
+    query whose own run is one character (the 年 of 天保5年) matches at the start of a longer
+    run, and one ending a run matches at its end. The first character shares the position
+    of the run's first bigram; the last has a position of its own.
+    """
+    pos = 0
+    for kind, start, text in runs(normalized):
+        if kind == "word" or len(text) == 1:
+            yield text, pos, start, start + len(text)
+            pos += 1
+            continue
+        if index:
+            yield text[0], pos, start, start + 1
+        for i in range(len(text) - 1):
+            yield text[i : i + 2], pos, start + i, start + i + 2
+            pos += 1
+        if index:
+            yield text[-1], pos, start + len(text) - 1, start + len(text)
+            pos += 1
+
+
+class GramTokenizer(Tokenizer):
+    """Whoosh tokenizer: :func:`normalize` then :func:`grams` (index mode)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for term, pos, start, end in grams(normalize(value), index=mode != "query"):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token

@@ -1,0 +1,189 @@
+"""Build the search index from ``records/`` and keep it up to date after an ingest.
+
+The index is a derived artefact in the project's ``index/`` folder: ``rebuild`` writes a
+new one beside the old and swaps it in, so a reader never sees a half-built index and a
+crash leaves the old one usable; ``update`` re-indexes (or drops) the given item ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from archive.errors import KuraError
+from archive.i18n import pick
+from archive.search.schema import SCHEMA_VERSION, build_schema, document
+
+INDEX_DIR = "index"
+INDEX_NAME = "kura"
+MARKER = "kura-search.json"
+
+__all__ = ["INDEX_DIR", "IndexStats", "index_dir", "open_index", "rebuild", "update"]
+
+
+class IndexError_(KuraError):
+    """The index is missing, stale or unreadable."""
+
+
+@dataclass
+class IndexStats:
+    records: int
+    skipped: int
+    seconds: float
+    path: Path
+
+    def line(self, lang: str | None = None) -> str:
+        return pick(
+            f"検索インデックス: {self.records} 件 ({self.skipped} 件読めず, {self.seconds:.1f} 秒) → {self.path}",
+            f"search index: {self.records} records ({self.skipped} unreadable, {self.seconds:.1f} s) → {self.path}",
+            lang,
+        )
+
+
+def index_dir(root: Path) -> Path:
+    """The index folder of the project at ``root`` (or ``root`` itself if it is one)."""
+    root = Path(root)
+    if (root / MARKER).is_file():
+        return root
+    return root / INDEX_DIR
+
+
+def _store(root: Path):
+    from archive.config import load_config
+    from archive.store import open_store
+
+    config = load_config(root)
+    return open_store(config.store, config.root)
+
+
+def _load(store, item_id: str) -> dict | None:
+    try:
+        record = json.loads(store.get(f"records/{item_id}.json"))
+    except (KuraError, OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("id") != item_id:
+        return None
+    return record
+
+
+def iter_records(root: Path) -> Iterator[dict | None]:
+    """Every item record of the project (None for one that cannot be read)."""
+    store = _store(root)
+    for key in sorted(store.list("records")):
+        name = Path(key).name
+        if name.endswith(".json") and not name.startswith("."):
+            yield _load(store, name[: -len(".json")])
+
+
+def write_index(
+    target: Path,
+    records: Iterable[dict | None],
+    *,
+    procs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Create a fresh index in ``target`` from ``records``; returns (indexed, skipped)."""
+    target.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(target), build_schema(), indexname=INDEX_NAME)
+    kwargs = {"limitmb": 256}
+    if procs > 1:
+        kwargs.update(procs=procs, multisegment=True)
+    writer = ix.writer(**kwargs)
+    done = skipped = 0
+    try:
+        for record in records:
+            if record is None:
+                skipped += 1
+                continue
+            writer.add_document(**document(record))
+            done += 1
+            if progress:
+                progress(done)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    (target / MARKER).write_text(
+        json.dumps({"version": SCHEMA_VERSION, "records": done}), encoding="utf-8"
+    )
+    return done, skipped
+
+
+def rebuild(root: Path, *, procs: int = 1) -> IndexStats:
+    """Rebuild the project's index from ``records/`` (swapped in when complete)."""
+    started = time.monotonic()
+    final = index_dir(root)
+    temp = final.with_name(f".{final.name}.new-{os.getpid()}")
+    shutil.rmtree(temp, ignore_errors=True)
+    try:
+        done, skipped = write_index(temp, iter_records(root), procs=procs)
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        if final.exists():
+            final.rename(old)
+        temp.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    return IndexStats(done, skipped, time.monotonic() - started, final)
+
+
+def is_current(path: Path) -> bool:
+    """True when ``path`` holds an index of this schema version."""
+    try:
+        marker = json.loads((path / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(marker, dict)
+        and marker.get("version") == SCHEMA_VERSION
+        and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+    )
+
+
+def open_index(path: Path):
+    """Open the index at ``path``; a clear error if it is missing or of an older version."""
+    if not is_current(path):
+        raise IndexError_(
+            pick(
+                f"{path}: 検索インデックスがないか古い形式です。`kura index` で作り直してください",
+                f"{path}: no search index, or an old one; rebuild it with `kura index`",
+            )
+        )
+    return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+
+
+def update(root: Path, ids: Iterable[str]) -> IndexStats:
+    """Re-index the records of ``ids`` (dropping those whose record is gone).
+
+    Without a current index this is a full :func:`rebuild`.
+    """
+    started = time.monotonic()
+    path = index_dir(root)
+    ids = sorted(set(ids))
+    if not is_current(path):
+        return rebuild(root)
+    store = _store(root)
+    ix = open_index(path)
+    writer = ix.writer()
+    done = skipped = 0
+    try:
+        for item_id in ids:
+            record = _load(store, item_id)
+            if record is None:
+                writer.delete_by_term("id", item_id)
+                skipped += 1
+            else:
+                writer.update_document(**document(record))
+                done += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return IndexStats(done, skipped, time.monotonic() - started, path)

@@ -1,0 +1,96 @@
+"""Readings (in hiragana) and romaji from SudachiPy with SudachiDict-core.
+
+A reading lets a kana query find a kanji title (むさしむらやま → 武蔵村山); romaji from that
+reading lets a Latin query find it too (sayama → 狭山). The sheet's 名称_カナ is preferred
+where given (dictionary readings of local names are often wrong: 狭山丘陵 → さやまがおかりょう),
+and the dictionary reading is added beside it.
+
+The Sudachi dictionary is loaded once per process (about 50 ms) and never pickled.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import NamedTuple
+
+import jaconv
+
+__all__ = ["Morpheme", "morphemes", "reading", "romaji", "romaji_words"]
+
+_MAX_CHARS = 2000  # longer text is cut: readings are for titles, names and queries
+
+
+class Morpheme(NamedTuple):
+    surface: str
+    reading: str  # hiragana; the surface when the dictionary has no reading
+    normalized: str
+
+
+@functools.cache
+def _tokenizer(mode: str) -> tuple[object, object]:
+    from sudachipy import Dictionary, SplitMode
+
+    dictionary = Dictionary(dict="core")
+    return dictionary.tokenizer(mode=getattr(SplitMode, mode)), dictionary
+
+
+_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
+def morphemes(text: str, *, mode: str = "C", fold: bool = True) -> list[Morpheme]:
+    """Sudachi's morphemes of ``text`` (variant kanji folded first unless ``fold=False``)."""
+    if fold:
+        from archive.search.variants import fold_variants
+
+        text = fold_variants(text)
+    text = unicodedata.normalize("NFKC", text)[:_MAX_CHARS]
+    if not text.strip():
+        return []
+    tokenizer, _ = _tokenizer(mode)
+    out = []
+    for m in tokenizer.tokenize(text):
+        surface = m.surface()
+        if not surface.strip():
+            continue
+        kana = m.reading_form()
+        if not kana or m.part_of_speech()[0] in ("補助記号", "空白") or kana == "キゴウ":
+            kana = surface
+        out.append(Morpheme(surface, kana.translate(_KATA_TO_HIRA), m.normalized_form()))
+    return out
+
+
+def reading(text: str) -> str:
+    """The hiragana reading of ``text`` (kana and Latin kept as they are)."""
+    return "".join(m.reading for m in morphemes(text))
+
+
+_LONG_VOWELS = [
+    (re.compile(r"ou"), "o"),
+    (re.compile(r"([aiueo])\1+"), r"\1"),
+    (re.compile(r"m(?=[bpm])"), "n"),  # shimbun = shinbun
+    (re.compile(r"[^a-z0-9]"), ""),
+]
+
+
+def romaji(kana: str) -> str:
+    """Hepburn romaji of hiragana/katakana with long vowels folded: きゅうりょう → kyuryo.
+
+    Applied to queries as well, so ``Musashimurayama``, ``musashi-murayama`` and
+    ``kyuuryou`` fold the same way. Non-kana characters are dropped.
+    """
+    text = jaconv.kana2alphabet(jaconv.kata2hira(kana.lower())).lower()
+    text = text.replace("ー", "").replace("-", "")
+    for pattern, repl in _LONG_VOWELS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def romaji_words(text: str) -> list[str]:
+    """Romaji of each word (split mode A) and of the whole: 武蔵村山市 → musashi, murayama,
+    shi, musashimurayamashi."""
+    parts = [romaji(m.reading) for m in morphemes(text, mode="A")]
+    parts = [p for p in parts if p]
+    whole = "".join(parts)
+    return [*parts, whole] if len(parts) > 1 else parts

@@ -1,0 +1,163 @@
+"""The index's fields, and how an item record (``records/{id}.json``) fills them.
+
+Text is indexed several ways, each for one kind of query:
+
+| field | holds | finds |
+| --- | --- | --- |
+| ``title``, ``body`` | character bigrams of the normalised text (title and 名称_カナ; everything else) | any substring: 村山 in 武蔵村山, kana in kana, 學 as 学 |
+| ``reading`` | bigrams of the hiragana readings of the title, keywords and place | a kana query, or a prefix of one, for a kanji title |
+| ``romaji`` | romaji words of those readings | ``sayama``, ``Musashimurayama`` |
+| ``english`` | the English columns, stemmed | English words |
+| ``words`` | Sudachi's words of the title | ranking: whole-word matches come first |
+| ``start``, ``end`` | the 年代 as a Gregorian year range | a year or an era overlapping it |
+| ``type``, ``designation``, ``period``, ``place``, ``images`` | facet values | facets and filters |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from archive.era import PERIODS
+from archive.model import YearRange
+from archive.search.analysis import GramTokenizer, normalize, to_hiragana
+from archive.search.readings import morphemes, reading, romaji_words
+from archive.search.readings import romaji as _romaji
+
+SCHEMA_VERSION = 1
+
+FACET_PERIODS = (
+    "縄文", "弥生", "古墳", "飛鳥", "奈良", "平安", "鎌倉", "室町", "安土桃山",
+    "江戸", "明治", "大正", "昭和", "平成", "令和",
+)  # fmt: skip
+"""The 時代 facet's values (without 時代), in time order."""
+
+FACETS = {
+    "type": "資料種別",
+    "designation": "文化財分類",
+    "period": "時代",
+    "place": "場所名称",
+    "images": "画像",
+}
+"""Facet field → the sheet column (or label) it comes from."""
+
+_BODY_COLUMNS = (
+    "キーワード", "概要", "説明", "場所名称", "住所", "資料種別", "文化財分類", "種類",
+    "年代", "所有者等", "員数（単位）",
+)  # fmt: skip
+_NOT_START = set("ぁぃぅぇぉっゃゅょゎーんゔ ")
+_ENGLISH_COLUMNS = ("名称_英語", "概要_英語", "説明_英語")
+
+
+def build_schema() -> Schema:
+    grams = GramTokenizer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        title=TEXT(analyzer=grams, field_boost=3.0, phrase=True),
+        body=TEXT(analyzer=grams, phrase=True),
+        reading=TEXT(analyzer=grams, field_boost=2.0, phrase=True),
+        romaji=KEYWORD(lowercase=True, scorable=True, field_boost=2.0),
+        english=TEXT(analyzer=StemmingAnalyzer(), phrase=True),
+        words=KEYWORD(scorable=True, field_boost=2.0),
+        start=NUMERIC(int, bits=32, signed=True, stored=True, sortable=True),
+        end=NUMERIC(int, bits=32, signed=True, stored=True, sortable=True),
+        sort_date=NUMERIC(int, bits=32, signed=True, sortable=True),
+        type=ID(stored=True, sortable=True),
+        designation=KEYWORD(stored=True, commas=True),
+        period=KEYWORD(stored=True, commas=True),
+        place=ID(stored=True, sortable=True),
+        images=ID(stored=True, sortable=True),
+        display=STORED,
+    )
+
+
+def periods_of(span: YearRange) -> list[str]:
+    """The 時代 facet values of a year range: periods it shares more than a change year
+    with, or the period it lies within (1868 alone is both 江戸 and 明治)."""
+    out = []
+    for name in FACET_PERIODS:
+        p = PERIODS[name]
+        inside = p.start <= span.start and span.end <= p.end
+        if inside or min(span.end, p.end) - max(span.start, p.start) >= 1:
+            out.append(name)
+    return out
+
+
+@dataclass(frozen=True)
+class Display:
+    """What a hit shows without opening the record."""
+
+    title: str
+    title_en: str
+    summary: str
+    date: str
+    type: str
+    pages: int
+    thumbnail_page: str
+
+
+def _cells(record: dict, *columns: str) -> list[str]:
+    fields = record.get("fields") or {}
+    return [str(fields.get(c) or "").strip() for c in columns if str(fields.get(c) or "").strip()]
+
+
+def document(record: dict) -> dict:
+    """The index document of one item record."""
+    fields = record.get("fields") or {}
+    title = str(record.get("title") or fields.get("名称") or "")
+    kana = str(fields.get("名称_カナ") or "").strip()
+    keywords = [str(k) for k in record.get("keywords") or []]
+    place = str(fields.get("場所名称") or "").strip()
+    # Readings: the sheet's kana first, then the dictionary's for title, keywords and place.
+    readings = [to_hiragana(kana)] if kana else []
+    readings += [reading(t) for t in (title, *keywords, place) if t]
+    romaji: list[str] = []
+    for text in (kana, title, *keywords, place):
+        if text:
+            romaji += romaji_words(text)
+    # romaji from every kana of the title's readings on: "murayama" is a prefix of one
+    for spoken in readings[:2]:
+        romaji += [
+            _romaji(spoken[i:])
+            for i in range(1, min(len(spoken), 30))
+            if spoken[i] not in _NOT_START
+        ]
+    title_words = {m.normalized for m in morphemes(title)}
+    title_words |= {m.reading for m in morphemes(title)} | set(readings)
+    title_words |= {m.normalized for m in morphemes(title, mode="A")}
+    date = record.get("date") or {}
+    doc: dict = {
+        "id": str(record["id"]),
+        "title": " ".join(filter(None, (title, kana))),
+        "body": "\n".join(_cells(record, *_BODY_COLUMNS)),
+        "reading": " ".join(readings),
+        "romaji": " ".join(dict.fromkeys(romaji)),
+        "english": "\n".join(_cells(record, *_ENGLISH_COLUMNS)),
+        "words": " ".join(normalize(w) for w in title_words if w.strip()),
+        "type": str(fields.get("資料種別") or "").strip(),
+        "place": place,
+        "images": "yes" if record.get("pages") else "no",
+    }
+    designations = [str(d).strip() for d in record.get("designations") or [] if str(d).strip()]
+    if designations:
+        doc["designation"] = ",".join(d.replace(",", " ") for d in designations)
+    if isinstance(date.get("start"), int) and isinstance(date.get("end"), int):
+        span = YearRange(date["start"], date["end"])
+        doc.update(start=span.start, end=span.end, sort_date=span.start)
+        if periods := periods_of(span):
+            doc["period"] = ",".join(periods)
+    else:
+        doc["sort_date"] = 2**31 - 1  # undated items sort last
+    pages = record.get("pages") or []
+    doc["display"] = Display(
+        title=title,
+        title_en=str(fields.get("名称_英語") or ""),
+        summary=str(fields.get("概要") or ""),
+        date=str(date.get("text") or fields.get("年代") or ""),
+        type=doc["type"],
+        pages=len(pages),
+        thumbnail_page=str(pages[0].get("image", "")) if pages else "",
+    ).__dict__
+    return {k: v for k, v in doc.items() if v != ""}

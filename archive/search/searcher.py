@@ -1,0 +1,316 @@
+"""Searching the index: hits, facets with counts, filters, sort, paging, highlights and
+"did you mean". This is the API the CLI and the viewer call.
+
+``SearchIndex`` keeps one warm Whoosh searcher (refreshed when the index changes) and the
+facet tables built from it; ``search()`` keeps one ``SearchIndex`` per folder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as Q
+
+from archive.errors import KuraError
+from archive.i18n import pick
+from archive.model import YearRange
+from archive.search import query as kq
+from archive.search.analysis import normalize
+from archive.search.highlight import mark
+from archive.search.indexer import MARKER, index_dir, open_index
+from archive.search.schema import FACET_PERIODS, FACETS
+
+SORTS = ("relevance", "date", "-date", "id")
+MAX_PER_PAGE = 100
+_FILTER_ALIASES = {
+    **{label: name for name, label in FACETS.items()},
+    "year": "year",
+    "年": "year",
+    "年代": "year",
+}
+_YES = {"yes", "true", "1", "あり", "有", "はい"}
+_NO = {"no", "false", "0", "なし", "無", "いいえ"}
+
+__all__ = ["SORTS", "FilterError", "Hit", "SearchIndex", "SearchResult", "search"]
+
+
+class FilterError(KuraError):
+    """A filter names an unknown field or has an unreadable value."""
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    score: float
+    highlights: dict[str, str]
+    title_en: str = ""
+    date: str = ""
+    start: int | None = None
+    end: int | None = None
+    type: str = ""
+    pages: int = 0
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    page: int = 1
+    per_page: int = 20
+    query: str = ""
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_json(self) -> dict:
+        """``{"total": N, "hits": [...], "facets": {...}}`` (the CLI's and the API's shape)."""
+        return {
+            "total": self.total,
+            "hits": [h.to_json() for h in self.hits],
+            "facets": self.facets,
+        }
+
+
+def parse_filters(filters: Mapping[str, object] | None) -> dict[str, list[str]]:
+    """Filters by facet field (``type``, or its column name 資料種別) → wanted values."""
+    out: dict[str, list[str]] = {}
+    for key, value in (filters or {}).items():
+        name = _FILTER_ALIASES.get(str(key).strip(), str(key).strip())
+        if name not in FACETS and name != "year":
+            known = ", ".join([*FACETS, "year"])
+            raise FilterError(
+                pick(
+                    f"絞り込みの項目「{key}」はありません (使えるもの: {known})",
+                    f"unknown filter {key!r} (known: {known})",
+                )
+            )
+        values = value if isinstance(value, list | tuple | set) else [value]
+        out.setdefault(name, []).extend(str(v).strip() for v in values if str(v).strip())
+    return out
+
+
+def _year_filter(value: str) -> Q.Query:
+    text = normalize(value).replace("〜", "-").replace("~", "-").replace("～", "-")
+    lo, _, hi = text.partition("-") if "-" in text.lstrip("-") else (text, "", text)
+    try:
+        start = int(lo) if lo.strip() else -100000
+        end = int(hi) if hi.strip() else 100000
+    except ValueError:
+        span = kq.era_range(value)
+        if span is None:
+            raise FilterError(
+                pick(
+                    f"年の絞り込み「{value}」が読めません (例: 1800-1900, 1834, 江戸時代)",
+                    f"cannot read the year filter {value!r} (e.g. 1800-1900, 1834, 江戸時代)",
+                )
+            ) from None
+        return kq.overlap_query(span)
+    return kq.overlap_query(YearRange(min(start, end), max(start, end)))
+
+
+def filter_query(filters: dict[str, list[str]]) -> Q.Query | None:
+    parts: list[Q.Query] = []
+    for name, values in filters.items():
+        options: list[Q.Query] = []
+        for value in values:
+            if name == "year":
+                options.append(_year_filter(value))
+            elif name == "images":
+                v = value.lower()
+                options.append(Q.Term("images", "yes" if v in _YES else "no" if v in _NO else v))
+            elif name == "period":
+                options.append(Q.Term("period", value.removesuffix("時代")))
+            else:
+                options.append(Q.Term(name, value))
+        if options:
+            parts.append(options[0] if len(options) == 1 else Q.Or(options))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+class _FacetTable:
+    """For each facet field, every (doc, value) pair as numpy arrays: counting a result's
+    facets is then one bincount over the docs it matched."""
+
+    def __init__(self, reader) -> None:
+        self.size = reader.doc_count_all()
+        self.fields: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        for name in FACETS:
+            values: list[str] = []
+            docs: list[np.ndarray] = []
+            for term in reader.lexicon(name):
+                value = term.decode("utf-8") if isinstance(term, bytes) else term
+                ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int64)
+                docs.append(ids)
+                values.append(value)
+            value_ids = np.concatenate(
+                [np.full(len(d), i, dtype=np.int64) for i, d in enumerate(docs)] or [np.zeros(0)]
+            ).astype(np.int64)
+            doc_ids = np.concatenate(docs or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+            self.fields[name] = (values, doc_ids, value_ids)
+
+    def counts(self, matched: np.ndarray) -> dict[str, dict[str, int]]:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[matched] = True
+        out: dict[str, dict[str, int]] = {}
+        for name, (values, doc_ids, value_ids) in self.fields.items():
+            counts = np.bincount(value_ids[mask[doc_ids]], minlength=len(values))
+            pairs = [(values[i], int(c)) for i, c in enumerate(counts) if c]
+            if name == "period":
+                order = {p: i for i, p in enumerate(FACET_PERIODS)}
+                pairs.sort(key=lambda p: order.get(p[0], len(order)))
+            elif name == "images":
+                pairs.sort(key=lambda p: p[0] != "yes")
+            else:
+                pairs.sort(key=lambda p: (-p[1], p[0]))
+            out[name] = dict(pairs)
+        return out
+
+
+class SearchIndex:
+    """One index folder with a warm searcher; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._stamp = self._marker_stamp()
+        self._searcher = open_index(self.path).searcher()
+        self._facets = _FacetTable(self._searcher.reader())
+
+    def _marker_stamp(self) -> tuple[int, int]:
+        """Changes when a rebuild swaps a new index folder in."""
+        try:
+            st = (self.path / MARKER).stat()
+        except OSError:
+            return (0, 0)
+        return (st.st_ino, st.st_mtime_ns)
+
+    def _current(self):
+        with self._lock:
+            stamp = self._marker_stamp()
+            if stamp != self._stamp or not self._searcher.up_to_date():
+                # a rebuild swapped a new folder in, or an update committed: open afresh
+                # (Searcher.refresh reuses segment readers and misses new deletions)
+                self._searcher.close()
+                self._searcher = open_index(self.path).searcher()
+                self._facets = _FacetTable(self._searcher.reader())
+                self._stamp = stamp
+            return self._searcher, self._facets
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def search(
+        self,
+        text: str = "",
+        filters: Mapping[str, object] | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchResult:
+        """Search; ``text`` may be anything (the worst case is zero hits)."""
+        searcher, facets = self._current()
+        parsed = kq.parse(text)
+        wanted = filter_query(parse_filters(filters))
+        q = kq.build(parsed)
+        if wanted is not None:
+            q = Q.And([q, wanted]) if not isinstance(q, Q.Every) else wanted
+        page = max(1, int(page or 1))
+        per_page = min(max(1, int(per_page or 20)), MAX_PER_PAGE)
+        sort = sort if sort in SORTS else "relevance"
+        if sort == "relevance" and parsed.empty:
+            sort = "id"
+        matched = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+        total = len(matched)
+        kwargs: dict = {}
+        if sort in ("date", "-date"):
+            kwargs = {"sortedby": ["sort_date", "id"], "reverse": sort == "-date"}
+        elif sort == "id":
+            kwargs = {"sortedby": "id"}
+        hits: list[Hit] = []
+        if total > (page - 1) * per_page:
+            results = searcher.search_page(q, page, pagelen=per_page, terms=False, **kwargs)
+            needles = parsed.needles
+            for r in results:
+                stored = r.fields()
+                display = stored.get("display") or {}
+                highlights = {"title": mark(display.get("title", ""), needles)}
+                if display.get("summary"):
+                    highlights["summary"] = mark(display["summary"], needles, snippet=True)
+                hits.append(
+                    Hit(
+                        id=stored["id"],
+                        title=display.get("title", ""),
+                        score=round(float(r.score), 4) if sort == "relevance" else 0.0,
+                        highlights=highlights,
+                        title_en=display.get("title_en", ""),
+                        date=display.get("date", ""),
+                        start=stored.get("start"),
+                        end=stored.get("end"),
+                        type=display.get("type", ""),
+                        pages=int(display.get("pages", 0)),
+                    )
+                )
+        result = SearchResult(
+            total=total,
+            hits=hits,
+            facets=facets.counts(matched),
+            page=page,
+            per_page=per_page,
+            query=parsed.text(),
+        )
+        if total == 0 and not parsed.empty:
+            from archive.search.suggest import suggest
+
+            result.suggestion = suggest(searcher, parsed, wanted)
+        return result
+
+
+_OPEN: dict[Path, SearchIndex] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_search_index(where: Path | str) -> SearchIndex:
+    """The warm :class:`SearchIndex` of a project folder or an index folder."""
+    path = index_dir(Path(where)).resolve()
+    with _OPEN_LOCK:
+        found = _OPEN.get(path)
+        if found is None or not found.path.exists():
+            found = _OPEN[path] = SearchIndex(path)
+        return found
+
+
+def forget(where: Path | str) -> None:
+    """Close and drop the warm index of ``where`` (after a rebuild swapped it)."""
+    path = index_dir(Path(where)).resolve()
+    with _OPEN_LOCK:
+        found = _OPEN.pop(path, None)
+    if found:
+        found.close()
+
+
+def search(
+    where: Path | str,
+    text: str = "",
+    filters: Mapping[str, object] | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResult:
+    """Search the index of the project (or index folder) ``where``; see SearchIndex.search."""
+    return open_search_index(where).search(text, filters, sort, page, per_page)
+
+
+__all__ += ["forget", "open_search_index"]

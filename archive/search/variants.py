@@ -1,0 +1,152 @@
+"""Old and variant kanji folding (學→学, 國→国, 澤→沢, 齋→斎, 嶋→島, 邊/邉→辺, 髙→高, 﨑→崎 …).
+
+Search folds every kanji to one representative of its variant class, at index and at query
+time alike, so that a query in either form finds a document in the other. Only the classes
+matter for matching; the representative is the modern form where one is known.
+
+The table is built once per process from data shipped in two PyPI packages, never typed in:
+
+- ``joyokanji`` (Apache-2.0): the 常用漢字表's own 旧字体→新字体 pairs (學→学, 澤→沢, 龍→竜 …)
+  and compatibility forms used in names (髙→高, 﨑→崎 …). These pairs are taken as they are.
+- ``ja-itaiji`` (MIT): 16,000 itaiji families. They group loosely (學 sits with 教, 澤 with
+  途, 崎 with 埼), so a family member is only folded into the *last* JIS X 0208 level-1
+  character of its family (the common form; the package lists the standard form after the
+  loose relatives), and two level-1 characters are only joined when each is the other's
+  last level-1 relative and SudachiDict (``sudachidict-core``) normalises one to the other
+  (嶋→島, 峯→峰). JIS levels come from Python's cp932 codec.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+
+__all__ = ["fold_variants", "variant_table"]
+
+
+def _jis_tier(ch: str) -> int:
+    """0 = JIS X 0208 level 1 (common kanji), 1 = level 2, 2 = vendor extension, 3 = none."""
+    try:
+        raw = ch.encode("cp932")
+    except UnicodeEncodeError:
+        return 3
+    if len(raw) != 2:
+        return 3
+    code = int.from_bytes(raw, "big")
+    if 0x889F <= code <= 0x9872:
+        return 0
+    if 0x989F <= code <= 0xEAA4:
+        return 1
+    return 2
+
+
+def _is_kanji(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x3134F
+    )
+
+
+def _joyo_pairs() -> list[tuple[str, str]]:
+    base = resources.files("joyokanji") / "config"
+    pairs: list[tuple[str, str]] = []
+    for name in ("kanji.json", "variants.json"):
+        data = json.loads((base / name).read_text(encoding="utf-8"))
+        pairs += [
+            (k, v)
+            for k, v in data.items()
+            if len(k) == 1 and len(v) == 1 and k != v and _is_kanji(k) and _is_kanji(v)
+        ]
+    return pairs
+
+
+def _itaiji_pairs() -> list[tuple[str, str]]:
+    """(variant, common form) pairs: a rare form → its family's last level-1 member, and
+    two level-1 characters that are each other's last level-1 relative."""
+    data = json.loads(
+        (resources.files("ja_itaiji") / "data" / "term" / "ja-itaiji.json").read_text(
+            encoding="utf-8"
+        )
+    )
+
+    def last_common(ch: str) -> str | None:
+        common = [y for y in data.get(ch, ()) if y != ch and _jis_tier(y) == 0]
+        return common[-1] if common else None
+
+    pairs: list[tuple[str, str]] = []
+    for ch in data:
+        if len(ch) != 1 or not _is_kanji(ch):
+            continue
+        target = last_common(ch)
+        if target is not None and (_jis_tier(ch) > 0 or last_common(target) == ch):
+            pairs.append((ch, target))
+    return pairs
+
+
+def _dictionary_forms(ch: str) -> set[str]:
+    """What SudachiDict normalises the one-character word ``ch`` to, both ways round."""
+    from archive.search.readings import morphemes
+
+    return {m.normalized for m in morphemes(ch, fold=False) if len(m.normalized) == 1}
+
+
+@functools.cache
+def variant_table() -> dict[int, str]:
+    """``str.translate`` table: every variant kanji → its class's representative.
+
+    Classes are grown with guards against the loose families: the official pairs first;
+    then a rare form joins a common one only while its class holds no common character
+    yet (so 舍, already with 舎, never meets 捨), and two common characters join only when
+    the Sudachi dictionary normalises one to the other (嶋→島, 峯→峰, 舘→館; never 機 机).
+    """
+    members: dict[str, set[str]] = {}
+
+    def group(ch: str) -> set[str]:
+        return members.setdefault(ch, {ch})
+
+    def join(a: str, b: str) -> None:
+        ga, gb = group(a), group(b)
+        if ga is not gb:
+            ga |= gb
+            for ch in gb:
+                members[ch] = ga
+
+    official = _joyo_pairs()
+    modern = {new for _, new in official}
+    for old, new in official:
+        join(old, new)
+
+    def common(g: set[str]) -> int:
+        return sum(1 for ch in g if _jis_tier(ch) == 0)
+
+    for rare, target in _itaiji_pairs():
+        ga, gb = group(rare), group(target)
+        if ga is gb:
+            continue
+        if _jis_tier(rare) > 0:
+            if common(ga) == 0:
+                join(rare, target)
+        elif common(ga) == 1 and common(gb) == 1 and target in _dictionary_forms(rare):
+            join(rare, target)
+
+    def rank(ch: str) -> tuple[int, int, int]:
+        return (0 if ch in modern else 1, _jis_tier(ch), ord(ch))
+
+    table: dict[int, str] = {}
+    done: set[int] = set()
+    for g in members.values():
+        if id(g) in done:
+            continue
+        done.add(id(g))
+        root = min(g, key=rank)
+        table.update({ord(ch): root for ch in g if ch != root})
+    return table
+
+
+def fold_variants(text: str) -> str:
+    """Fold old and variant kanji to their class's representative: 學國澤 → 学国沢."""
+    return text.translate(variant_table())

@@ -1,0 +1,86 @@
+"""``kura index``, ``kura search`` and the index update after ``kura ingest``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.search.indexer import index_dir
+from tests.test_search_corpus import ITEMS, write_records
+
+
+def _row(item_id: str, title: str, kana: str, date: str = "") -> dict:
+    return {"ID": item_id, "名称": title, "名称_カナ": kana, "年代": date, "資料種別": "古文書"}
+
+
+def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> None:
+    root = project()
+    write_records(root, ITEMS)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(root), "index"])
+    assert result.exit_code == 0, result.output
+    assert (index_dir(root)).is_dir()
+    result = runner.invoke(
+        cli, ["-C", str(root), "search", "むさしむらやま", "--json", "--limit", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"total", "hits", "facets"}
+    assert data["hits"][0]["id"] == "shishi"
+    assert {"id", "title", "score", "highlights"} <= set(data["hits"][0])
+    assert set(data["facets"]) == {"type", "designation", "period", "place", "images"}
+    result = runner.invoke(
+        cli,
+        [
+            "-C",
+            str(root),
+            "search",
+            "",
+            "--json",
+            "--filter",
+            "資料種別=古文書",
+            "--filter",
+            "year=1830-1845",
+        ],
+    )
+    assert json.loads(result.output)["total"] == 4
+    result = runner.invoke(cli, ["-C", str(root), "search", "sayamma"])
+    assert "sayama" in result.output
+    result = runner.invoke(cli, ["-C", str(root), "search", "x", "--filter", "nope"])
+    assert result.exit_code != 0
+
+
+def test_search_without_index_is_one_clear_error(project: Callable[..., Path]) -> None:
+    root = project()
+    result = CliRunner().invoke(cli, ["-C", str(root), "search", "村山"])
+    assert result.exit_code == 1
+    assert "kura index" in result.output
+
+
+def test_ingest_updates_the_index(project: Callable[..., Path]) -> None:
+    root = project([_row("sawai", "澤井家文書", "サワイケモンジョ", "天保5年")])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(root), "ingest", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    search = ["-C", str(root), "search", "--json"]
+    assert json.loads(runner.invoke(cli, [*search, "沢井"]).output)["total"] == 1
+    # a second item and a changed title: only those are re-indexed
+    from tests.conftest import write_sheet
+
+    write_sheet(
+        root,
+        [
+            _row("sawai", "澤井家日記", "サワイケニッキ", "天保5年"),
+            _row("gakko", "學校沿革誌", "ガッコウエンカクシ", "明治6年"),
+        ],
+    )
+    result = runner.invoke(cli, ["-C", str(root), "ingest", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(runner.invoke(cli, [*search, "学校"]).output)["total"] == 1
+    assert json.loads(runner.invoke(cli, [*search, "さわいけにっき"]).output)["total"] == 1
+    out = runner.invoke(cli, [*search, "澤井家文書"]).output
+    assert json.loads(out)["total"] == 0, (result.output, out)
