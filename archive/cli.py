@@ -221,6 +221,82 @@ def search(
 
 
 @cli.command()
+@click.option(
+    "--sample",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="無作為に選んだ N 件だけ検証 / audit N items chosen at random",
+)
+@click.option("--seed", type=int, default=None, help="抽出の乱数の種 / random seed for --sample")
+@click.option(
+    "--json", "as_json", is_flag=True, help="結果を JSON で出力 / print the report as JSON"
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="進行状況バー (既定: 端末のときだけ) / progress bar (default: on a terminal)",
+)
+@click.pass_context
+def verify(
+    ctx: click.Context, sample: int | None, seed: int | None, as_json: bool, progress: bool | None
+) -> None:
+    """マスターと公開ファイルを sha256 で検証する / audit masters and published files (fixity)."""
+    from tqdm import tqdm
+
+    from archive.fixity import verify as audit
+    from archive.store import open_store
+
+    config = _config(ctx)
+    store = open_store(config.store, config.root)
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(unit="件", disable=not show, file=sys.stderr, desc="verify") as bar:
+        report = audit(store, sample=sample, seed=seed, on_item=bar.update)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(finding.line(), err=finding.failing)
+        click.echo(report.line())
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.group()
+def export() -> None:
+    """保存・提供用に書き出す / export items for deposit elsewhere."""
+
+
+@export.command("bag")
+@click.argument("ids", nargs=-1, required=True, metavar="ID…")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="バッグを作るフォルダ (ID ごとに1つ) / folder to write the bags in (one per ID)",
+)
+@click.pass_context
+def export_bag(ctx: click.Context, ids: tuple[str, ...], output: Path) -> None:
+    """資料のマスターとレコードを BagIt バッグにする / write BagIt bags of items' masters and records."""
+    from archive.bag import BagError, bag_line
+    from archive.bag import export_bag as make_bag
+    from archive.store import open_store
+
+    config = _config(ctx)
+    store = open_store(config.store, config.root)
+    failed = 0
+    for item_id in dict.fromkeys(ids):
+        try:
+            click.echo(bag_line(item_id, make_bag(store, item_id, output, config)))
+        except BagError as exc:
+            failed += 1
+            click.echo(f"{pick('エラー', 'error')}: {exc}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="待ち受けるアドレス / host")
 @click.option("--port", default=8000, show_default=True, type=int, help="ポート / port")
 @click.pass_context

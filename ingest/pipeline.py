@@ -39,6 +39,7 @@ from manifests.urls import Urls
 
 TILER_VERSION = 1  # bump when the tiler's output changes, to re-tile everything
 RECORD_VERSION = 1
+TOP_PENDING = "state/top-collection.pending"  # present while the top collection may be stale
 
 
 # --- plan -------------------------------------------------------------------------------
@@ -316,6 +317,7 @@ class Ingest:
         self.store = open_store(config.store, config.root)
         self.urls = Urls(config.base_url)
         self.settings = image_settings(config)
+        self._top_pending = False
 
     def run(self) -> IngestSummary:
         from archive.sheet import read_sheet
@@ -330,6 +332,7 @@ class Ingest:
             self.store.sweep_temp("iiif", depth=2)  # iiif/{id}/{tree or document}
             self.store.sweep_temp("records", depth=1)
             self.store.sweep_temp("fixity", depth=1)
+            self.store.sweep_temp("state", depth=1)
             self.store.sweep_temp("masters", depth=3)  # masters/{id}/{sha}/{file}
 
         jobs: list[ImageJob] = []
@@ -365,8 +368,13 @@ class Ingest:
             outcome.seconds += time.monotonic() - t0
             summary.outcomes.append(outcome)
             changed |= outcome.status not in ("unchanged", "failed")
-        if changed or not self.store.exists(Urls.collection_key("top")):
+        if (
+            changed
+            or self.store.exists(TOP_PENDING)
+            or not self.store.exists(Urls.collection_key("top"))
+        ):
             self._write_top_collection()
+            self.store.delete(TOP_PENDING)
         summary.outcomes.sort(key=lambda o: o.id)
         summary.seconds = time.monotonic() - started
         return summary
@@ -476,6 +484,7 @@ class Ingest:
             if not self.store.exists(fixity_key(item.id)):  # ingested before fixity existed
                 manifest = self.store.get(Urls.manifest_key(item.id)) if pages else None
                 self._write_fixity(item.id, pages, new_trees, manifest)
+            self._drop_stale_trees(item.id, {p["image"] for p in pages})  # a run killed late
             return ItemOutcome(item.id, "unchanged", pages=len(pages))
         if status == "images" and [p["image"] for p in pages] == [
             p["image"] for p in old.get("pages", [])
@@ -496,6 +505,9 @@ class Ingest:
             },
         }
         manifest_bytes = None
+        if not self._top_pending:  # a run killed from here on still rebuilds the collection
+            self.store.put(TOP_PENDING, b"", durable=True)
+            self._top_pending = True
         if pages:
             self._retarget_services(item.id, pages)
             manifest_bytes = _json(build_manifest(record, self.config, self.urls))

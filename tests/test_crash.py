@@ -1,6 +1,10 @@
 """A run killed with SIGKILL leaves every published document whole and valid, nothing
 half-written visible, and a state from which a plain re-run ends exactly where an
-uninterrupted run ends."""
+uninterrupted run ends.
+
+Two harnesses: subprocesses killed when the store reaches a state (tiling, records) or after
+a delay, and forked runs killed just before their N-th write, for every rename and deletion
+and every few tile writes of a first ingest and of a re-ingest over a published archive."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -167,3 +172,194 @@ def test_killed_reingest_keeps_published_documents(delay: float, tmp_path: Path,
         record = json.loads(store.get(f"records/item{i}.json"))
         assert (record["pages"][0]["width"], record["pages"][0]["height"]) == (2000, 2400)
     visible_state_is_sound(store)
+
+
+# --- kill after N writes ------------------------------------------------------------------
+#
+# A forked copy of the test process runs the ingest (jobs=1, so all in one process) with the
+# store's writes counted: every tile written into a staging tree, every rename that makes a
+# file or tree appear (os.replace), every deletion. Just before operation N the process
+# SIGKILLs itself. Then the visible state is checked and a plain re-run must end exactly
+# where an uninterrupted run ends. N runs over every commit point (renames and deletions)
+# and every few tile writes.
+
+
+class WriteCounter:
+    """Counts the store's write operations; with ``kill_at``, SIGKILLs the process just
+    before operation number ``kill_at`` (1-based)."""
+
+    def __init__(self, kill_at: int | None = None) -> None:
+        self.kinds: list[str] = []
+        self.kill_at = kill_at
+        self.lock = threading.Lock()
+
+    def tick(self, kind: str) -> None:
+        with self.lock:  # tiles are written from the tiler's threads
+            self.kinds.append(kind)
+            if self.kill_at is not None and len(self.kinds) >= self.kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def install(self, setattr_: Callable[[object, str, object], None]) -> None:
+        from archive import store as store_module
+
+        counter = self
+        put, replace = store_module._FolderWriter.put, os.replace
+        delete, delete_tree = LocalStore.delete, LocalStore.delete_tree
+
+        def counted(kind: str, original: Callable) -> Callable:
+            def wrapper(*args, **kwargs):
+                counter.tick(kind)
+                return original(*args, **kwargs)
+
+            return wrapper
+
+        setattr_(store_module._FolderWriter, "put", counted("tile", put))
+        setattr_(store_module.os, "replace", counted("rename", replace))
+        setattr_(LocalStore, "delete", counted("delete", delete))
+        setattr_(LocalStore, "delete_tree", counted("delete", delete_tree))
+
+
+def ingest_in_process(root: Path) -> object:
+    from archive.config import load_config
+    from ingest.pipeline import Ingest, IngestOptions
+
+    return Ingest(load_config(root), IngestOptions(jobs=1, progress=False)).run()
+
+
+def ingest_killed_before(root: Path, n: int) -> bool:
+    """Ingest in a forked child killed just before write operation ``n``; True if killed."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 0
+        try:
+            WriteCounter(kill_at=n).install(setattr)
+            ingest_in_process(root)
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        assert os.WTERMSIG(status) == signal.SIGKILL
+        return True
+    assert os.WEXITSTATUS(status) == 0, "the ingest failed instead of being killed"
+    return False
+
+
+def count_writes(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kinds of write operations of an uninterrupted run (which it performs)."""
+    counter = WriteCounter()
+    with monkeypatch.context() as patch:
+        counter.install(patch.setattr)
+        assert not ingest_in_process(root).failed
+    return counter.kinds
+
+
+def kill_points(kinds: list[str], tile_stride: int = 4) -> list[int]:
+    """Every rename and deletion, every few tile writes, and the very first write."""
+    points = {1}
+    tiles = 0
+    for n, kind in enumerate(kinds, start=1):
+        if kind == "tile":
+            tiles += 1
+            if tiles % tile_stride:
+                continue
+        points.add(n)
+    return sorted(points)
+
+
+SMALL_ROWS = [
+    {"ID": "diary", "名称": "日記", "画像ファイル": "diary/*.jpg", "表示方向": "右から左"},
+    {"ID": "bell", "名称": "梵鐘", "年代": "寛永15年", "画像ファイル": "bell.png"},
+    {"ID": "map", "名称": "絵図", "画像ファイル": "map.tif"},
+    {"ID": "dance", "名称": "獅子舞"},
+]
+
+
+def build_small(root: Path) -> Path:
+    from archive.project import init_project
+
+    init_project(root)
+    write_sheet(root, SMALL_ROWS)
+    for page in range(2):
+        make_scan(root / "scans" / "diary" / f"{page}.jpg", (700, 500), seed=page, quality=85)
+    make_scan(root / "scans" / "bell.png", (500, 400), seed=5)
+    make_scan(root / "scans" / "map.tif", (300, 200), seed=6)
+    return root
+
+
+def change_small(root: Path) -> None:
+    """A second delivery: a rescanned page, an edited row, a new item."""
+    make_scan(root / "scans" / "diary" / "1.jpg", (600, 800), seed=11, quality=85)
+    rows = [dict(r) for r in SMALL_ROWS]
+    rows[1]["名称"] = "真福寺梵鐘"
+    rows.append({"ID": "seal", "名称": "印章", "画像ファイル": "seal.png"})
+    make_scan(root / "scans" / "seal.png", (260, 300), seed=12)
+    write_sheet(root, rows)
+
+
+def copy_project(source: Path, target: Path, with_store: bool) -> Path:
+    ignore = None if with_store else shutil.ignore_patterns("public")
+    shutil.copytree(source, target, ignore=ignore, copy_function=shutil.copy2, symlinks=True)
+    return target
+
+
+def assert_old_or_new(current: dict, old: dict, new: dict) -> None:
+    """Every document is as it was before the run or as the run makes it, never a mix."""
+    for key, value in current.items():
+        if not key.endswith(".json"):
+            continue
+        allowed = [v for v in (old.get(key), new.get(key)) if v is not None]
+        assert value in allowed, key
+    for key in old:  # nothing published before is lost, unless the finished run drops it
+        if key.endswith(".json") and key in new:
+            assert key in current, key
+
+
+def test_killed_after_n_writes_of_a_first_ingest(tmp_path: Path, monkeypatch) -> None:
+    from archive.fixity import verify
+
+    source = build_small(tmp_path / "source")
+    reference = copy_project(source, tmp_path / "reference", with_store=False)
+    kinds = count_writes(reference, monkeypatch)
+    expected = comparable(LocalStore(reference / "public"))
+    points = kill_points(kinds)
+    assert len(points) >= 20
+    for n in points:
+        root = copy_project(source, tmp_path / f"kill{n}", with_store=False)
+        assert ingest_killed_before(root, n), f"not killed before write {n}/{len(kinds)}"
+        store = LocalStore(root / "public")
+        visible_state_is_sound(store)
+        assert not ingest_in_process(root).failed
+        assert comparable(store) == expected, f"killed before write {n}/{len(kinds)}"
+        assert not any(TEMP_MARK in str(p) for p in (root / "public").rglob("*"))
+        assert verify(store).ok
+        shutil.rmtree(root)
+    print(f"first ingest: {len(points)} kills survived of {len(kinds)} writes")
+
+
+def test_killed_after_n_writes_of_a_reingest(tmp_path: Path, monkeypatch) -> None:
+    """Over a published archive: old documents stay whole (old or new, never a mix)."""
+    from archive.fixity import verify
+
+    published = build_small(tmp_path / "published")
+    assert not ingest_in_process(published).failed
+    old = comparable(LocalStore(published / "public"))
+    change_small(published)
+    reference = copy_project(published, tmp_path / "reference", with_store=True)
+    kinds = count_writes(reference, monkeypatch)
+    new = comparable(LocalStore(reference / "public"))
+    assert new != old
+    points = kill_points(kinds)
+    assert len(points) >= 15
+    for n in points:
+        root = copy_project(published, tmp_path / f"kill{n}", with_store=True)
+        assert ingest_killed_before(root, n), f"not killed before write {n}/{len(kinds)}"
+        store = LocalStore(root / "public")
+        visible_state_is_sound(store)
+        assert_old_or_new(comparable(store), old, new)
+        assert not ingest_in_process(root).failed
+        assert comparable(store) == new, f"killed before write {n}/{len(kinds)}"
+        assert verify(store).ok
+        shutil.rmtree(root)
+    print(f"re-ingest: {len(points)} kills survived of {len(kinds)} writes")
