@@ -11,6 +11,7 @@ pyramid writer says it wrote.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -67,18 +68,28 @@ def main() -> None:
 
     decode, decoder = _decoder()
     imported = time.perf_counter()
+    # as ingest does: a master JPEG is published as it is at full/max (where this version
+    # of Kura can), handed over like the pixels, without a reference kept here
+    try:
+        from ingest.pixels import source_jpeg
+    except ImportError:
+        sources = []
+    else:
+        sources = [source_jpeg(args.source, 0)]
     pages = [decode(args.source)]  # write_pyramid frees each level: keep no reference here
     decoded = time.perf_counter()
     with LocalStore(args.store).tree(PREFIX) as tree:
-        result = write_pyramid(
-            pages.pop(),
-            tree,
-            SERVICE_ID,
+        pyramid = functools.partial(
+            write_pyramid,
             tile=args.tile,
             sizes_max=args.sizes_max,
             quality=args.quality,
             workers=args.workers,
         )
+        if sources:
+            result = pyramid(pages.pop(), tree, SERVICE_ID, source_jpeg=sources.pop())
+        else:
+            result = pyramid(pages.pop(), tree, SERVICE_ID)
     done = time.perf_counter()
     report = {
         "decoder": decoder,

@@ -215,7 +215,7 @@ def build_pages(job: ImageJob) -> dict:
     """Hash the item's scans, tile every page whose tree is not already in the store, and keep
     masters. Runs in a worker process; returns the record's ``files`` and ``pages``."""
     from ingest.images import probe, sha256_file
-    from ingest.pixels import load_pixels
+    from ingest.pixels import load_pixels, source_jpeg
     from ingest.pyramid import write_pyramid
 
     root = Path(job.root)
@@ -252,6 +252,9 @@ def build_pages(job: ImageJob) -> dict:
             name = page_tree_name(sha, info.frame, job.settings)
             key = Urls.image_key(job.item_id, name)
             if not store.exists(f"{key}/info.json"):
+                # the master's own JPEG for full/max where it can be: read before the
+                # pixels are decoded, and handed over like them, with no reference kept
+                jpeg = [source_jpeg(source, info.frame)]
                 with store.tree(key) as tree:
                     result = write_pyramid(
                         load_pixels(source, info.frame, job.max_pixels),  # no reference kept
@@ -261,6 +264,7 @@ def build_pages(job: ImageJob) -> dict:
                         sizes_max=job.settings["sizes_max"],
                         quality=job.settings["jpeg_quality"],
                         workers=job.tile_workers,
+                        source_jpeg=jpeg.pop(),
                     )
                 tiled += 1
                 trees[name] = tree_hashes(store, key)

@@ -20,6 +20,7 @@ import tifffile
 from PIL import Image, ImageCms
 
 from ingest.images import load_page, pillow_bomb_check_off, probe
+from ingest.jpeg import publishable_jpeg
 
 STRIP_ROWS = 1024
 _TIFF_FAST_COMPRESSION = {1, 8, 32946, 32773}  # none, Adobe Deflate, Deflate, PackBits
@@ -62,7 +63,11 @@ def _srgb_or_none(icc: bytes | None) -> bool:
     return description.startswith("srgb") and "linear" not in description
 
 
-def _jpeg_fast(path: Path, frame: int) -> np.ndarray | None:
+def _jpeg_fast_kind(path: Path, frame: int) -> tuple[tuple[int, int], bool] | None:
+    """``(size, grey)`` when the file is a JPEG that decodes as it is to an upright sRGB or
+    grey page (no rotation, no colour conversion); None otherwise."""
+    if frame != 0:
+        return None
     try:
         with pillow_bomb_check_off(), Image.open(path) as im:
             if im.format != "JPEG" or im.mode not in ("RGB", "L"):
@@ -71,19 +76,40 @@ def _jpeg_fast(path: Path, frame: int) -> np.ndarray | None:
                 return None
             if not _srgb_or_none(im.info.get("icc_profile")):
                 return None
-            size, grey = im.size, im.mode == "L"
-        data = path.read_bytes()
+            return im.size, im.mode == "L"
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+def _jpeg_fast(path: Path, frame: int) -> np.ndarray | None:
+    kind = _jpeg_fast_kind(path, frame)
+    if kind is None:
+        return None
+    size, grey = kind
+    try:
         pixels = simplejpeg.decode_jpeg(
-            data,
+            path.read_bytes(),
             colorspace="GRAY" if grey else "RGB",
             fastdct=False,
             fastupsample=False,
             strict=True,
         )
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError):
         return None  # load_page gives the proper one-line error
     pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], 1 if grey else 3)
     return pixels if (pixels.shape[1], pixels.shape[0]) == size else None
+
+
+def source_jpeg(path: Path, frame: int) -> bytes | None:
+    """The page's own JPEG, fit to publish at full size as it is: a baseline or progressive
+    8-bit JPEG that ``load_pixels`` decodes without rotation or colour conversion, with its
+    metadata segments (EXIF, XMP, IPTC, comments) left out. None for anything else."""
+    if _jpeg_fast_kind(path, frame) is None:
+        return None
+    try:
+        return publishable_jpeg(path.read_bytes())
+    except OSError:
+        return None
 
 
 def _tiff_fast(path: Path, frame: int) -> np.ndarray | None:
