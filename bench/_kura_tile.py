@@ -29,6 +29,12 @@ def _decoder():
     ``ingest.images.load_page`` (a Pillow image), else plain Pillow, whichever this version
     of Kura has. Called before the clock starts on decoding, so imports are not in it."""
     try:
+        from ingest.pixels import load_for_tiling
+    except ImportError:
+        pass
+    else:  # a JPEG is decoded by write_pyramid itself, overlapped with tiling
+        return lambda path: load_for_tiling(path, 0, 10**12), "ingest.pixels.load_for_tiling"
+    try:
         from ingest.pixels import load_pixels
     except ImportError:
         pass

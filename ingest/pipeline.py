@@ -87,6 +87,9 @@ class IngestSummary:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+    started_at: str = ""
+    finished_at: str = ""
+    log: str = ""  # the run's log file, relative to the project
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -114,9 +117,14 @@ class IngestSummary:
 
     def report(self) -> dict:
         return {
+            "kura": __version__,
             "sheet": self.sheet,
             "dry_run": self.dry_run,
+            "started": self.started_at,
+            "finished": self.finished_at,
             "seconds": round(self.seconds, 3),
+            "failed": self.failed,
+            "log": self.log,
             "counts": {
                 s: self.count(s)
                 for s in ("new", "images", "metadata", "unchanged", "failed", "planned")
@@ -215,7 +223,7 @@ def build_pages(job: ImageJob) -> dict:
     """Hash the item's scans, tile every page whose tree is not already in the store, and keep
     masters. Runs in a worker process; returns the record's ``files`` and ``pages``."""
     from ingest.images import probe, sha256_file
-    from ingest.pixels import load_pixels, source_jpeg
+    from ingest.pixels import load_for_tiling, source_jpeg
     from ingest.pyramid import write_pyramid
 
     root = Path(job.root)
@@ -257,7 +265,7 @@ def build_pages(job: ImageJob) -> dict:
                 jpeg = [source_jpeg(source, info.frame)]
                 with store.tree(key) as tree:
                     result = write_pyramid(
-                        load_pixels(source, info.frame, job.max_pixels),  # no reference kept
+                        load_for_tiling(source, info.frame, job.max_pixels),  # no reference kept
                         tree,
                         urls.absolute(key),
                         tile=job.settings["tile_size"],
@@ -327,9 +335,12 @@ class Ingest:
         from archive.sheet import read_sheet
 
         started = time.monotonic()
+        started_at = _now()
         sheet = read_sheet(self.config.sheet_path(), self.config)
         summary = IngestSummary(sheet=sheet.file, problems=list(sheet.problems))
         summary.dry_run = self.options.dry_run
+        summary.started_at = started_at
+        log = RunLog.open(self.config.root, started_at, summary, self.options)
         failed_rows = {p.item_id for p in sheet.problems if p.level == "error" and p.item_id}
         items = self._selected(sheet.items, summary)
         if not self.options.dry_run:  # leftovers of a killed run, where they can be
@@ -362,6 +373,7 @@ class Ingest:
                 status = "new" if old is None else "images" if item_id in image_ids else "planned"
                 summary.outcomes.append(ItemOutcome(item_id, status))
             summary.seconds = time.monotonic() - started
+            summary.finished_at = _now()
             return summary
 
         results = self._run_jobs(jobs)
@@ -371,6 +383,7 @@ class Ingest:
             outcome = self._finish_item(item, old, results.get(item_id))
             outcome.seconds += time.monotonic() - t0
             summary.outcomes.append(outcome)
+            log.item(outcome)
             changed |= outcome.status not in ("unchanged", "failed")
         if (
             changed
@@ -381,6 +394,8 @@ class Ingest:
             self.store.delete(TOP_PENDING)
         summary.outcomes.sort(key=lambda o: o.id)
         summary.seconds = time.monotonic() - started
+        summary.finished_at = _now()
+        log.end(summary)
         return summary
 
     # -- steps ---------------------------------------------------------------------------
@@ -575,6 +590,69 @@ class Ingest:
                 record = load_record(self.store, Path(key).stem)
                 if record:
                     yield record
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class RunLog:
+    """The structured log of one ingest run: ``logs/ingest-{time}-{pid}.jsonl`` in the
+    project, one JSON object a line (start, every item as it finishes, problems, end), so a
+    killed run still shows how far it got. A log that cannot be written never fails the run."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.logged: set[str] = set()
+
+    @classmethod
+    def open(cls, root: Path, at: str, summary: IngestSummary, options: IngestOptions) -> RunLog:
+        if options.dry_run:
+            return cls(None)
+        stamp = at.replace("-", "").replace(":", "").split(".")[0]
+        log = cls(root / "logs" / f"ingest-{stamp}Z-{os.getpid()}.jsonl")
+        summary.log = _relative(log.path, root)
+        log.write(
+            event="start",
+            at=at,
+            kura=__version__,
+            host=platform.node(),
+            pid=os.getpid(),
+            sheet=summary.sheet,
+            jobs=options.jobs,
+            only=options.only,
+        )
+        return log
+
+    def write(self, **event: object) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+        except OSError:
+            self.path = None  # e.g. a read-only project: keep ingesting without a log
+
+    def item(self, outcome: ItemOutcome) -> None:
+        self.logged.add(outcome.id)
+        self.write(event="item", at=_now(), **asdict(outcome))
+
+    def end(self, summary: IngestSummary) -> None:
+        for outcome in summary.outcomes:
+            if outcome.id not in self.logged:  # failed before any work (sheet, file access)
+                self.item(outcome)
+        for problem in summary.problems:
+            self.write(event="problem", **asdict(problem))
+        report = summary.report()
+        self.write(
+            event="end",
+            at=summary.finished_at,
+            seconds=report["seconds"],
+            counts=report["counts"],
+            pages_tiled=report["pages_tiled"],
+            failed=summary.failed,
+        )
 
 
 def _json(data: dict) -> bytes:

@@ -12,6 +12,7 @@ the normalisations, and is copied into an array strip by strip.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +33,69 @@ def load_pixels(path: Path, frame: int, max_pixels: int) -> np.ndarray:
 
     Raises ImageError (from ``probe``/``load_page``) for anything that cannot be decoded
     or is over ``max_pixels``."""
+    page = load_for_tiling(path, frame, max_pixels)
+    return page.full() if isinstance(page, JpegPage) else page
+
+
+def load_for_tiling(path: Path, frame: int, max_pixels: int) -> np.ndarray | JpegPage:
+    """What ``write_pyramid`` tiles: a JPEG that needs no conversion as a ``JpegPage`` (the
+    tiler decodes it), anything else as pixels (see ``load_pixels``)."""
     probe(path, max_pixels)
-    fast = _jpeg_fast(path, frame) if frame == 0 else None
-    if fast is None:
-        fast = _tiff_fast(path, frame)
+    kind = _jpeg_fast_kind(path, frame)
+    if kind is not None:
+        (width, height), grey = kind
+        try:
+            return JpegPage(path, path.read_bytes(), grey, width, height, max_pixels)
+        except OSError:
+            pass  # load_page gives the proper one-line error
+    fast = _tiff_fast(path, frame)
     if fast is not None:
         return fast
     return pixels_of(load_page(path, frame, max_pixels))
+
+
+@dataclass(frozen=True)
+class JpegPage:
+    """A JPEG page that decodes as it is to an upright sRGB or grey page. The tiler decodes
+    it twice at once, in two threads: at full size, and at half size by libjpeg-turbo's DCT
+    scaling (a fraction of the work), so the levels below full size are tiled while the
+    full-size pixels are still being decoded. A JPEG cannot be decoded in parallel, so this
+    overlap is what keeps the second core busy."""
+
+    path: Path
+    data: bytes
+    grey: bool
+    width: int
+    height: int
+    max_pixels: int
+
+    def full(self) -> np.ndarray:
+        """The full-size pixels; raises ImageError for a file that does not decode."""
+        pixels = self._decode(self.width, self.height)
+        if pixels is None:  # corrupt: load_page decodes what can be, or says what is wrong
+            return pixels_of(load_page(self.path, 0, self.max_pixels))
+        return pixels
+
+    def half(self) -> np.ndarray | None:
+        """The page at ``ceil(w/2) × ceil(h/2)``, or None where that cannot be had."""
+        return self._decode((self.width + 1) // 2, (self.height + 1) // 2)
+
+    def _decode(self, width: int, height: int) -> np.ndarray | None:
+        try:
+            pixels = simplejpeg.decode_jpeg(
+                self.data,
+                colorspace="GRAY" if self.grey else "RGB",
+                fastdct=False,
+                fastupsample=False,
+                strict=True,
+                min_width=width,
+                min_height=height,
+            )
+        except ValueError:
+            return None
+        if pixels.shape[:2] != (height, width):
+            return None
+        return pixels.reshape(height, width, 1 if self.grey else 3)
 
 
 def pixels_of(image: Image.Image) -> np.ndarray:
@@ -79,25 +136,6 @@ def _jpeg_fast_kind(path: Path, frame: int) -> tuple[tuple[int, int], bool] | No
             return im.size, im.mode == "L"
     except (OSError, ValueError, SyntaxError):
         return None
-
-
-def _jpeg_fast(path: Path, frame: int) -> np.ndarray | None:
-    kind = _jpeg_fast_kind(path, frame)
-    if kind is None:
-        return None
-    size, grey = kind
-    try:
-        pixels = simplejpeg.decode_jpeg(
-            path.read_bytes(),
-            colorspace="GRAY" if grey else "RGB",
-            fastdct=False,
-            fastupsample=False,
-            strict=True,
-        )
-    except (OSError, ValueError):
-        return None  # load_page gives the proper one-line error
-    pixels = pixels.reshape(pixels.shape[0], pixels.shape[1], 1 if grey else 3)
-    return pixels if (pixels.shape[1], pixels.shape[0]) == size else None
 
 
 def source_jpeg(path: Path, frame: int) -> bytes | None:

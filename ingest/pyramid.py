@@ -24,6 +24,7 @@ import simplejpeg
 from PIL import Image
 
 from archive.store import TreeWriter
+from ingest.pixels import JpegPage
 from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
 
 HALVING_STRIP = 64  # output rows per halving task
@@ -84,7 +85,7 @@ def _is_full_image(f: TileFile, width: int, height: int) -> bool:
 
 
 def write_pyramid(
-    image: Image.Image | np.ndarray,
+    image: Image.Image | np.ndarray | JpegPage,
     tree: TreeWriter,
     service_id: str,
     *,
@@ -98,32 +99,84 @@ def write_pyramid(
     ``info.json`` last. Pass the pixels without keeping a reference, and each level's memory
     is given back as soon as the next one is made.
 
+    A ``JpegPage`` is decoded here, at full and at half size at once (see its doc), and the
+    half-size level and those below are tiled while the full size is still decoding.
+
     ``source_jpeg``: the JPEG these pixels were decoded from, fit to publish as it is (see
     ``ingest.pixels.source_jpeg``). When ``full/max`` is the whole image at full size it is
     that JPEG, not a re-encoding: no second generation of JPEG loss, and the largest encode
     of the tree saved."""
-    level = as_pixels(image)
-    del image
-    height, width = level.shape[:2]
+    if isinstance(image, JpegPage):
+        width, height = image.width, image.height
+    else:
+        image = as_pixels(image)
+        height, width = image.shape[:2]
     by_scale: dict[int, list[TileFile]] = defaultdict(list)
     for f in pyramid_files(width, height, tile, sizes_max):
         by_scale[f.scale].append(f)
     # biggest first: the long full/max encode starts while the tiles are shared out
     for files in by_scale.values():
         files.sort(key=lambda f: -(f.size[0] * f.size[1]))
-
     factors = scale_factors(width, height, tile)
+    written: set[str] = set()
+    if source_jpeg is not None:  # first, so as not to hold it while tiling
+        for f in by_scale[1]:
+            if _is_full_image(f, width, height):
+                tree.put(f.path, source_jpeg)
+                written.add(f.path)
+        del source_jpeg
+    levels = _Levels(by_scale, tree, quality, written)
+
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="kura-tile") as pool:
-        for i, scale in enumerate(factors):
-            tasks: list[Future] = []
-            for f in by_scale[scale]:
-                if source_jpeg is not None and _is_full_image(f, width, height):
-                    tasks.append(pool.submit(tree.put, f.path, source_jpeg))
-                else:
-                    tasks.append(pool.submit(_put, level, f, tree, quality))
-            source_jpeg = None  # written (or being written): no need to hold it any longer
+        if isinstance(image, JpegPage) and len(factors) > 1:
+            full = pool.submit(image.full)
+            half = pool.submit(image.half).result()
+            del image
+            if half is not None:  # below full size first, while the full size decodes
+                levels.write(pool, half, factors[1:])
+                del half
+                levels.write(pool, full.result(), factors[:1], halve=False)
+            else:
+                levels.write(pool, full.result(), factors)
+            del full
+        else:
+            pixels = image.full() if isinstance(image, JpegPage) else image
+            del image
+            levels.write(pool, pixels, factors)
+
+    info = info_json(service_id, width, height, tile, sizes_max)
+    tree.put("info.json", json.dumps(info, indent=2).encode())
+    paths = [f.path for fs in by_scale.values() for f in fs]
+    paths.append("info.json")
+    sizes = [(s["width"], s["height"]) for s in info["sizes"]]
+    return PyramidResult(width, height, sizes, paths)
+
+
+class _Levels:
+    """Writes the files of successive levels, each level's files and the halving into the
+    next level being tasks of one pool."""
+
+    def __init__(
+        self,
+        by_scale: dict[int, list[TileFile]],
+        tree: TreeWriter,
+        quality: int,
+        written: set[str],
+    ) -> None:
+        self.by_scale, self.tree, self.quality, self.written = by_scale, tree, quality, written
+
+    def write(
+        self, pool: ThreadPoolExecutor, level: np.ndarray, scales: list[int], halve: bool = True
+    ) -> None:
+        """The files of ``scales`` (successive factors, ``level`` being the first one's)."""
+        for i, scale in enumerate(scales):
+            tasks: list[Future] = [
+                pool.submit(_put, level, f, self.tree, self.quality)
+                for f in self.by_scale[scale]
+                if f.path not in self.written
+            ]
             next_level = None
-            if i + 1 < len(factors):
+            if halve and i + 1 < len(scales):
                 h, w, c = level.shape
                 next_level = np.empty(((h + 1) // 2, (w + 1) // 2, c), np.uint8)
                 for y in range(0, next_level.shape[0], HALVING_STRIP):
@@ -137,10 +190,3 @@ def write_pyramid(
                     task.cancel()
                 raise
             level = next_level
-
-    info = info_json(service_id, width, height, tile, sizes_max)
-    tree.put("info.json", json.dumps(info, indent=2).encode())
-    paths = [f.path for fs in by_scale.values() for f in fs]
-    paths.append("info.json")
-    sizes = [(s["width"], s["height"]) for s in info["sizes"]]
-    return PyramidResult(width, height, sizes, paths)

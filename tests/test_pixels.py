@@ -13,7 +13,7 @@ from PIL import Image
 from archive.errors import ImageError
 from ingest import pixels as pixels_module
 from ingest.images import load_page
-from ingest.pixels import load_pixels, pixels_of
+from ingest.pixels import JpegPage, load_for_tiling, load_pixels, pixels_of
 from ingest.pyramid import _halve_rows, as_pixels
 from tests.conftest import make_scan
 
@@ -37,9 +37,12 @@ def reference(path: Path, frame: int = 0) -> np.ndarray:
 )
 def test_fast_paths_give_the_pillow_pixels(tmp_path, mode, name, save) -> None:
     path = make_scan(tmp_path / name, (523, 301), seed=3, mode=mode, **save)
-    fast = (pixels_module._jpeg_fast if name.endswith(".jpg") else pixels_module._tiff_fast)(
-        path, 0
-    )
+    if name.endswith(".jpg"):
+        page = load_for_tiling(path, 0, LIMIT)
+        assert isinstance(page, JpegPage), "the tiler should decode this file itself"
+        fast = page.full()
+    else:
+        fast = pixels_module._tiff_fast(path, 0)
     assert fast is not None, "the fast path should take this file"
     assert fast.shape == (301, 523, 1 if mode == "L" else 3)
     assert np.array_equal(fast, reference(path))
@@ -57,9 +60,32 @@ def test_fallbacks_give_the_normalised_pixels(tmp_path) -> None:
     lzw = make_scan(tmp_path / "lzw.tif", (257, 129), seed=2, compression="tiff_lzw")
     png = make_scan(tmp_path / "a.png", (257, 129), seed=4)
     for path in (tmp_path / "rot.jpg", cmyk, lzw, png):
-        assert pixels_module._jpeg_fast(path, 0) is None or path.suffix == ".png"
+        assert not isinstance(load_for_tiling(path, 0, LIMIT), JpegPage)
         assert np.array_equal(load_pixels(path, 0, LIMIT), reference(path)), path.name
     assert load_pixels(tmp_path / "rot.jpg", 0, LIMIT).shape == (300, 200, 3)  # upright
+
+
+@pytest.mark.parametrize("size", [(523, 301), (512, 256), (17, 9)])
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_jpeg_half_size_by_dct_scaling(tmp_path, size, mode) -> None:
+    path = make_scan(tmp_path / "h.jpg", size, seed=5, mode=mode, quality=92)
+    page = load_for_tiling(path, 0, LIMIT)
+    half = page.half()
+    w, h = size
+    assert half.shape == ((h + 1) // 2, (w + 1) // 2, 1 if mode == "L" else 3)
+    # a different filter from the 2×2 box, but the same picture
+    box = as_pixels(Image.open(path).convert(mode).reduce(2)).astype(float)
+    assert np.abs(half.astype(float) - box).mean() < 8
+
+
+def test_corrupt_jpeg_fails_with_the_file_named(tmp_path) -> None:
+    path = make_scan(tmp_path / "c.jpg", (300, 200), seed=6, quality=90)
+    data = path.read_bytes()
+    path.write_bytes(data[:600] + bytes(200) + data[800:1200])
+    with pytest.raises(ImageError, match=r"c\.jpg"):
+        page = load_for_tiling(path, 0, LIMIT)
+        if isinstance(page, JpegPage):
+            page.full()
 
 
 def test_multipage_tiff_frames(tmp_path) -> None:

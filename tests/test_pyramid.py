@@ -19,6 +19,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from archive.store import TEMP_MARK, LocalStore
+from ingest.pixels import JpegPage, load_for_tiling, source_jpeg
 from ingest.pyramid import write_pyramid
 
 PREFIX = "iiif/x/1"
@@ -339,3 +340,30 @@ def test_failing_writer_fails_the_pyramid_and_keeps_the_old_tree(tmp_path, worke
 
     assert {key: store.get(key) for key in store.list()} == before
     assert not [p for p in files_on_disk(tmp_path) if TEMP_MARK in p]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_jpeg_page_decoded_by_the_tiler(tmp_path, size, mode, workers) -> None:
+    """A JPEG master: decoded here at full and half size at once, full/max the master."""
+    path = tmp_path / "scan.jpg"
+    make_image(size, mode).save(path, quality=95)
+    page = load_for_tiling(path, 0, 10**9)
+    assert isinstance(page, JpegPage)
+    store = LocalStore(tmp_path / "store")
+    with store.tree(PREFIX) as tree:
+        write_pyramid(
+            page,
+            tree,
+            SERVICE,
+            tile=TILE,
+            sizes_max=1024,
+            quality=85,
+            workers=workers,
+            source_jpeg=source_jpeg(path, 0),
+        )
+    with Image.open(path) as decoded:
+        keys = walk(store, decoded.convert(mode))
+    assert set(store.list(PREFIX)) == keys
+    assert store.get(f"{PREFIX}/full/max/0/default.jpg") == source_jpeg(path, 0)
