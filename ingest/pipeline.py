@@ -231,6 +231,7 @@ def build_pages(job: ImageJob) -> dict:
     urls = Urls(job.base_url)
     files, pages, tiled = [], [], 0
     trees: dict[str, dict] = {}  # fixity of the trees written here, read back as stored
+    to_keep: list[tuple[str, Path, str, int]] = []  # masters, kept once every page is tiled
     for state in job.files:
         source = root / state.path
         sha = state.sha256 or sha256_file(source)
@@ -238,13 +239,7 @@ def build_pages(job: ImageJob) -> dict:
         master = None
         if job.keep_masters:
             master = Urls.master_key(job.item_id, sha, Path(state.path).name)
-            kept = store.exists(master) and store.path(master).stat().st_size == state.size
-            if not kept and store.put_file(master, source) != sha:
-                store.delete(master)
-                raise ImageError(
-                    f"{source}: 取り込み中にファイルが変わりました。もう一度実行してください"
-                    " / the file changed during ingest; run again"
-                )
+            to_keep.append((master, source, sha, state.size))
         files.append(
             {
                 "path": state.path,
@@ -292,6 +287,14 @@ def build_pages(job: ImageJob) -> dict:
                     "height": height,
                     "sizes": sizes,
                 }
+            )
+    for master, source, sha, size in to_keep:  # a failed item leaves no unrecorded master
+        kept = store.exists(master) and store.path(master).stat().st_size == size
+        if not kept and store.put_file(master, source) != sha:
+            store.delete(master)
+            raise ImageError(
+                f"{source}: 取り込み中にファイルが変わりました。もう一度実行してください"
+                " / the file changed during ingest; run again"
             )
     return {"files": files, "pages": pages, "tiled": tiled, "trees": trees}
 
