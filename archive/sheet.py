@@ -376,7 +376,7 @@ def clean_id(raw: str, row: _Row) -> str | None:
         return None
     valid = bool(_ID.fullmatch(text)) and len(text) <= _ID_MAX
     if not valid:
-        row.error("ID", *_id_message(text))
+        row.error("ID", *_id_message(text, stripped))
         return None
     row.item_id = text
     if removed:
@@ -402,13 +402,19 @@ def clean_id(raw: str, row: _Row) -> str | None:
     return text
 
 
-def _id_message(text: str) -> tuple[str, str]:
+def _id_message(text: str, written: str = "") -> tuple[str, str]:
     if len(text) > _ID_MAX:
         return (
             f"ID が長すぎます（{len(text)}文字、最大{_ID_MAX}文字）",
             f"ID is too long ({len(text)} characters, at most {_ID_MAX})",
         )
-    bad = [ch for ch in dict.fromkeys(text) if not re.fullmatch(r"[A-Za-z0-9._-]", ch)]
+    # name the characters as written (a no-break space is not shown as the plain space
+    # NFKC makes of it)
+    bad = [
+        ch
+        for ch in dict.fromkeys(written or text)
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", unicodedata.normalize("NFKC", ch))
+    ]
     if bad:
         shown = " ".join(f"「{ch}」(U+{ord(ch):04X})" for ch in bad)
         return (
