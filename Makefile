@@ -4,10 +4,11 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-APT_PACKAGES := libmagic1 libvips-tools
+APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk
+VENDOR := viewer/static/vendor
 PORT ?= 8000
 
-.PHONY: demo test deps system-deps lint format bench clean
+.PHONY: demo test deps system-deps vendor lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,15 +16,31 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $@
 
-deps: system-deps $(VENV)/.installed
+deps: system-deps $(VENV)/.installed vendor
 
-# Debian packages the tests need: libmagic1 (iiif-validator), libvips-tools (benchmark anchor).
+# Debian packages the tests need: libmagic1 (iiif-validator), libvips-tools (benchmark anchor),
+# chromium and fonts-noto-cjk (browser tests of the viewer, driven by Playwright).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
+
+# The viewer's JavaScript (OpenSeadragon; axe-core for the accessibility tests) comes from
+# the npm packages pinned in package-lock.json, copied into viewer/static/vendor/ (not in git).
+vendor: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q npm; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/axe-core
+	cp -r node_modules/openseadragon/build/openseadragon $(VENDOR)/openseadragon
+	cp node_modules/openseadragon/LICENSE.txt $(VENDOR)/openseadragon/
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE $(VENDOR)/axe-core/
+	touch $@
 
 test: deps
 	$(VENV)/bin/ruff check .
@@ -38,11 +55,11 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed vendor
 	$(VENV)/bin/kura demo demo-archive --port $(PORT)
 
 bench: deps
 	$(PY) bench/tiling.py
 
 clean:
-	rm -rf demo-archive .pytest_cache
+	rm -rf demo-archive .pytest_cache node_modules $(VENDOR)

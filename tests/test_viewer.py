@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,12 +39,17 @@ MANIFEST = f"iiif/{ITEM}/manifest.json"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "default-src 'self'; img-src 'self' data: blob:; "
+        "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; "
+        "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
 }
+PRESENTATION = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
+IMAGE_PROFILE = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
 
 
 # --------------------------------------------------------------------------------------
@@ -179,6 +185,7 @@ def hook(event, args):
         events.append((event, str(args[0]) if args else ""))
 sys.addaudithook(hook)
 import viewer, viewer.home, viewer.items, viewer.iiif, viewer.records, viewer.errors, viewer.serve
+import viewer.search, viewer.api, viewer.collections, viewer.prefs, viewer.content_state
 from flask import Flask
 roots = tuple(p for p in sys.path if p)
 touched = [e for e in events if not e[1].startswith(roots) and not e[1].endswith(".py")]
@@ -222,22 +229,22 @@ def test_create_app_loads_the_project_in_kura_root(config: Config) -> None:
 # Pages
 
 
-def test_home_lists_every_item_with_thumbnails(client: FlaskClient) -> None:
+def test_home_features_items_with_images(client: FlaskClient) -> None:
+    """Without a search index the home page reads the records: items with images first."""
     response = client.get("/")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = text(response)
-    assert '<html lang="ja">' in page
+    assert '<html lang="ja" ' in page
     assert "テスト市デジタルアーカイブ" in page and "Test City Digital Archive" in page
-    for item_id in (ITEM, NO_IMAGE_ITEM, XSS_ITEM):
-        assert f'href="/items/{item_id}"' in page
-    assert "指田日記" in page and "横中馬獅子舞" in page
+    assert f'href="/items/{ITEM}"' in page and "指田日記" in page
+    assert "資料 3 件" in page
     # the smallest listed size with a long side of at least 200 px, under this request's host
     thumb = f"http://localhost/iiif/{ITEM}/{IMAGE}/full/300,200/0/default.jpg"
     assert f'src="{thumb}"' in page
     with client.get(local(thumb)) as image:
         assert image.status_code == 200
-    assert page.count("画像なし") == 2  # the two items without images
+    assert 'action="/search"' in page  # a search box
 
 
 def test_pages_link_under_the_address_they_are_served_from(client: FlaskClient) -> None:
@@ -260,15 +267,21 @@ def test_item_page_shows_title_metadata_pages_and_manifest(client: FlaskClient) 
     assert 'href="http://creativecommons.org/licenses/by/4.0/"' in page
     assert "CC BY 4.0" in page
     service = f"http://localhost/iiif/{ITEM}/{IMAGE}"
-    assert f'src="{service}/full/600,400/0/default.jpg"' in page  # largest listed size
-    assert f'href="{service}/full/max/0/default.jpg"' in page
-    manifest = (
-        f'<a href="http://localhost/{MANIFEST}" type="application/ld+json">IIIF マニフェスト</a>'
-    )
-    assert manifest in page
-    for src in (f"{service}/full/600,400/0/default.jpg", f"{service}/full/max/0/default.jpg"):
+    # deep zoom over the page's info.json, right to left as the record says
+    assert f'data-tiles="[&#34;{service}/info.json&#34;]"' in page
+    assert 'data-direction="right-to-left"' in page
+    assert "/static/vendor/openseadragon/openseadragon.min.js" in page
+    # CC BY allows reuse: every listed size below the full image, then the full image
+    for src in (f"{service}/full/150,100/0/default.jpg", f"{service}/full/max/0/default.jpg"):
+        assert f'href="{src}" download' in page
         with client.get(local(src)) as image:
             assert image.mimetype == "image/jpeg"
+    assert f'href="{service}/full/600,400/0/default.jpg"' not in page  # == full size
+    manifest = f"http://localhost/{MANIFEST}"
+    assert f'<a href="{manifest}" type="application/ld+json">IIIF マニフェスト</a>' in page
+    assert f'href="{manifest}?manifest=http%3A%2F%2Flocalhost%2Fiiif%2F' in page  # IIIF logo
+    assert "https://projectmirador.org/embed/?iiif-content=http%3A%2F%2Flocalhost" in page
+    assert 'id="share-link"' in page
     assert f'href="http://localhost/records/{ITEM}.json"' in page
 
 
@@ -277,9 +290,10 @@ def test_item_without_images_shows_its_record(client: FlaskClient) -> None:
     assert response.status_code == 200
     page = text(response)
     assert "横中馬獅子舞" in page and "写真" in page
-    assert "画像なし" in page and "no image" in page
+    assert "この資料には画像がありません" in page
     assert "IIIF マニフェスト" not in page  # no manifest for an item without images
-    assert "<img" not in page
+    assert 'id="osd"' not in page and "openseadragon" not in page
+    assert "<img" not in page.replace('<img src="/static/iiif-logo.svg"', "")
 
 
 @pytest.mark.parametrize(
@@ -289,7 +303,7 @@ def test_unknown_pages_are_404_in_the_site_look(client: FlaskClient, path: str) 
     response = client.get(path)
     assert response.status_code == 404
     page = text(response)
-    assert '<html lang="ja">' in page
+    assert '<html lang="ja" ' in page
     assert "テスト市デジタルアーカイブ" in page  # the site header
     assert "/static/kura.css" in page
     assert "ページが見つかりません" in page and "Not found" in page
@@ -301,7 +315,7 @@ def test_unknown_item_says_which_id_is_missing(client: FlaskClient) -> None:
     assert "no item with id &#39;no-such-item&#39;" in page
 
 
-@pytest.mark.parametrize("path", ["/", f"/items/{XSS_ITEM}"])
+@pytest.mark.parametrize("path", [f"/items/{XSS_ITEM}", f"/items/{XSS_ITEM}?lang=en"])
 def test_markup_in_metadata_is_escaped(client: FlaskClient, path: str) -> None:
     page = text(client.get(path))
     assert XSS_TITLE not in page
@@ -312,7 +326,11 @@ def test_markup_in_metadata_is_escaped(client: FlaskClient, path: str) -> None:
 def test_pages_need_no_inline_script_or_style(client: FlaskClient, path: str) -> None:
     """The CSP allows only files from this site, so pages carry no inline code."""
     page = text(client.get(path))
-    assert "<script" not in page and "<style" not in page and "style=" not in page
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert scripts
+    for attributes, body in scripts:
+        assert 'src="/static/' in attributes and body == ""
+    assert "<style" not in page and "style=" not in page and " on" + "click=" not in page
 
 
 def test_stylesheet_is_served(client: FlaskClient) -> None:
@@ -347,14 +365,15 @@ def test_manifest_has_cors_type_etag_and_revalidates(client: FlaskClient, config
     response = client.get(f"/{MANIFEST}")
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert response.headers["Content-Type"] == "application/ld+json"
+    assert response.headers["Content-Type"] == PRESENTATION
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.headers["Last-Modified"]
     etag = response.headers["ETag"]
     assert etag
-    # served as stored: ids from kura.toml's base_url
-    assert response.get_data() == (config.store_dir / MANIFEST).read_bytes()
-    assert response.get_json(force=True)["id"] == f"{BASE_URL}/{MANIFEST}"
+    # ids moved from kura.toml's base_url to the address the request came to
+    stored = json.loads((config.store_dir / MANIFEST).read_bytes())
+    assert stored["id"] == f"{BASE_URL}/{MANIFEST}"
+    assert response.get_json(force=True) == {**stored, "id": f"http://localhost/{MANIFEST}"}
     response.close()
 
     with client.get(f"/{MANIFEST}", headers={"If-None-Match": etag}) as again:
@@ -370,7 +389,8 @@ def test_manifest_has_cors_type_etag_and_revalidates(client: FlaskClient, config
 def test_iiif_json_is_json_ld(client: FlaskClient, key: str) -> None:
     response = client.get(f"/{key}")
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == "application/ld+json"
+    profile = IMAGE_PROFILE if key.endswith("info.json") else PRESENTATION
+    assert response.headers["Content-Type"] == profile
     assert response.headers["Cache-Control"] == "public, max-age=300"
     response.close()
 

@@ -1,5 +1,7 @@
 """Every error becomes a page in the site's look, in Japanese and English, here and only here.
 
+Paths under ``/api/`` get JSON instead: ``{"error": {"status", "title", "message"}}``.
+
 A view says what is missing with ``abort(404, "… / …")``; that text is shown as is. Errors
 without a message of their own get a standard one. Unexpected exceptions (which Flask
 logs) are shown as a 500 page that reveals nothing of the server.
@@ -7,7 +9,7 @@ logs) are shown as a 500 page that reveals nothing of the server.
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 # status → (Japanese title, English title, message shown when the error carries none)
@@ -31,12 +33,17 @@ TITLES: dict[int, tuple[str, str, str]] = {
 }
 
 
-def handle_http_error(error: HTTPException) -> tuple[str, int]:
+def handle_http_error(error: HTTPException) -> tuple[str | Response, int]:
     code = error.code or 500
     title_ja, title_en, default = TITLES.get(code, (error.name, error.name, ""))
     message = error.description
     if code >= 500 or not message or message == type(error).description:
         message = default or f"{code} {error.name}"
+    if request.path.startswith("/api/"):
+        body = {"status": code, "title": title_en, "title_ja": title_ja, "message": message}
+        response = jsonify(error=body)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response, code
     page = render_template(
         "errors/error.html", code=code, title_ja=title_ja, title_en=title_en, message=message
     )

@@ -9,9 +9,12 @@ a plain 404, saying no more than that the file is not there.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Response, abort, send_file
+from flask import Response, abort, request, send_file
 
 from archive.errors import StoreError
 from archive.store import check_key, content_type_for
@@ -22,6 +25,9 @@ from viewer.state import served
 CACHE_TILE = "public, max-age=31536000, immutable"
 # Documents change when the archive is re-ingested or moved to a new base URL.
 CACHE_DOCUMENT = "public, max-age=300"
+
+PRESENTATION_JSON = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
+IMAGE_JSON = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -62,3 +68,51 @@ def add_cors_headers(response: Response) -> Response:
     """Anyone may fetch the archive's open files from any site (IIIF viewers, portals)."""
     response.headers.update(CORS_HEADERS)
     return response
+
+
+def iiif_content_type(key: str) -> str:
+    """IIIF JSON-LD with the profile of its API: Image for ``info.json``, else Presentation."""
+    return IMAGE_JSON if key.endswith("/info.json") else PRESENTATION_JSON
+
+
+def _rebase(value: object, old: str, new: str) -> object:
+    if isinstance(value, str):
+        if value == old or value.startswith((f"{old}/", f"{old}#")):
+            return new + value[len(old) :]
+        return value
+    if isinstance(value, list):
+        return [_rebase(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _rebase(v, old, new) for k, v in value.items()}
+    return value
+
+
+@lru_cache(maxsize=512)
+def rebased_document(path: str, mtime_ns: int, size: int, old: str, new: str) -> bytes:
+    """The stored JSON at ``path`` with every URL under ``old`` moved under ``new``.
+
+    Keyed by the file's mtime and size too, so a re-ingested document is read afresh."""
+    raw = Path(path).read_bytes()
+    if old == new:
+        return raw
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw  # not ours to fix: served as stored
+    return json.dumps(_rebase(data, old, new), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def send_json_document(key: str, content_type: str) -> Response:
+    """A stored IIIF JSON document whose ids (written under kura.toml's ``base_url``) are
+    moved to the address this request came to, as a conditional response."""
+    path = store_path(key)
+    st = path.stat()
+    old = served().urls.base_url
+    new = request.url_root.rstrip("/")
+    body = rebased_document(str(path), st.st_mtime_ns, st.st_size, old, new)
+    response = Response(body)
+    response.headers["Content-Type"] = content_type
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.last_modified = int(st.st_mtime)
+    response.headers["Cache-Control"] = CACHE_DOCUMENT
+    return response.make_conditional(request)

@@ -1,14 +1,21 @@
-"""``/items/<id>``: one item's record, its pages and its IIIF manifest link."""
+"""``/items/<id>``: one item: deep zoom over its level-0 tiles (OpenSeadragon, set up by
+``static/kura-viewer.js`` from ``data-`` attributes), its metadata in Japanese and English,
+rights, downloads, the IIIF manifest and share links. An item without images shows its
+record."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
-from archive.rights import rights_label
+from archive.rights import CC, CC0, PDM, RS, rights_label, rights_uri
 from manifests.labels import ENGLISH_COLUMN, METADATA_LABELS
-from viewer.images import page_images
+from viewer.content_state import shared_view
+from viewer.downloads import page_downloads
+from viewer.images import info_url, page_images, thumbnail
 from viewer.state import request_urls, served
 
 bp = Blueprint("items", __name__, url_prefix="/items")
@@ -45,11 +52,34 @@ def metadata_rows(fields: dict[str, str]) -> list[MetadataRow]:
     return rows
 
 
+def rights_kind(uri: str) -> str:
+    """A short code for the rights badge: ``pd`` (CC0/PDM), ``cc``, ``rs`` or ``other``."""
+    canonical = rights_uri(uri) or uri
+    if canonical in (CC0, PDM):
+        return "pd"
+    if canonical.startswith(CC):
+        return "cc"
+    return "rs" if canonical.startswith(RS) else "other"
+
+
 def rights_link(uri: str) -> dict[str, str] | None:
     """The rights statement as a link; only http(s) URIs are ever put in an ``href``."""
     if not uri.startswith(("http://", "https://")):
         return None
-    return {"href": uri, "ja": rights_label(uri, "ja"), "en": rights_label(uri, "en")}
+    return {
+        "href": uri,
+        "ja": rights_label(uri, "ja"),
+        "en": rights_label(uri, "en"),
+        "kind": rights_kind(uri),
+    }
+
+
+# IIIF viewers elsewhere that open a manifest given in their URL (the IIIF Content State
+# "iiif-content" convention for Mirador; Universal Viewer's "manifest" fragment).
+OTHER_VIEWERS = (
+    ("Mirador", "https://projectmirador.org/embed/?iiif-content={manifest}"),
+    ("Universal Viewer", "https://uv-v4.netlify.app/#?manifest={manifest}"),
+)
 
 
 @bp.get("/<item_id>")
@@ -62,6 +92,22 @@ def show(item_id: str) -> str:
     urls = request_urls()
     fields = record.get("fields") or {}
     pages = page_images(record, urls)
+    raw_pages = record.get("pages") or []
+    rights = str(record.get("rights") or "")
+    manifest = urls.manifest(item_id) if pages else None
+    canvases = [urls.canvas(item_id, p["page"]) for p in raw_pages]
+    start = shared_view(request.args.get("iiif-content", "")[:4096], canvases)
+    viewer = None
+    if manifest:
+        viewer = {
+            "tiles": json.dumps([info_url(urls, item_id, p["image"]) for p in raw_pages]),
+            "canvases": json.dumps(canvases),
+            "manifest": manifest,
+            "direction": record.get("viewing_direction") or "left-to-right",
+            "page": start.page if start else 1,
+            "region": ",".join(map(str, start.region)) if start and start.region else "",
+            "share_base": urls.item_page(item_id),
+        }
     return render_template(
         "items/show.html",
         record=record,
@@ -71,9 +117,20 @@ def show(item_id: str) -> str:
         summary=fields.get("概要", ""),
         summary_en=fields.get("概要_英語", ""),
         rows=metadata_rows(fields),
-        rights=rights_link(str(record.get("rights") or "")),
+        rights=rights_link(rights),
         statement=archive.config.required_statement,
         pages=pages,
-        manifest=urls.manifest(item_id) if pages else None,
+        thumbs=[thumbnail({"id": item_id, "pages": [p]}, urls) for p in raw_pages],
+        downloads=[(p["page"], page_downloads(item_id, p, rights, urls)) for p in raw_pages],
+        manifest=manifest,
+        drag_and_drop=f"{manifest}?manifest={quote(manifest, safe='')}" if manifest else None,
+        other_viewers=[
+            (name, pattern.format(manifest=quote(manifest, safe="")))
+            for name, pattern in OTHER_VIEWERS
+        ]
+        if manifest
+        else [],
+        viewer=viewer,
+        rtl=(record.get("viewing_direction") == "right-to-left"),
         record_json=urls.record(item_id),
     )

@@ -49,6 +49,17 @@ class ServedArchive:
             raise StoreError(f"{key}: 資料レコードの id が違います / record id does not match")
         return data
 
+    def json_document(self, key: str) -> dict | None:
+        """A stored JSON document (a IIIF collection …), or None if missing or unreadable."""
+        try:
+            if not self.store.exists(key):
+                return None
+            data = json.loads(self.store.get(key))
+        except (ValueError, StoreError) as exc:
+            log.warning("%s: %s", key, exc)
+            return None
+        return data if isinstance(data, dict) else None
+
     def records(self) -> list[dict]:
         """Every readable record, in id order. A broken record is logged and left out, so
         one bad file never takes the home page down."""
@@ -81,6 +92,16 @@ def request_urls() -> Urls:
 
 
 def template_context() -> dict[str, object]:
-    """What every template sees: the archive's title in Japanese and English."""
+    """What every template sees: the archive's title in Japanese and English, the visitor's
+    preferences (``prefs``, ``lang``), ``t(ja, en)`` and ``url_with(**changes)``."""
+    from viewer import prefs
+
     title = served().config.title
-    return {"archive_title": {"ja": title.get("ja", ""), "en": title.get("en", "")}}
+    chosen = prefs.current()
+    return {
+        "archive_title": {"ja": title.get("ja", ""), "en": title.get("en", "")},
+        "prefs": chosen,
+        "lang": chosen.lang,
+        "t": prefs.t,
+        "url_with": prefs.url_with,
+    }

@@ -1,0 +1,124 @@
+"""``/collections/``: the archive's IIIF collections as pages — the top collection of every
+item with images, and each curated collection stored as ``iiif/collection/{cid}.json``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, render_template
+
+from manifests.urls import Urls
+from viewer.state import ITEM_ID, request_urls, served
+
+bp = Blueprint("collections", __name__, url_prefix="/collections")
+
+COLLECTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
+_PREFIX = "iiif/collection/"
+
+
+@dataclass(frozen=True)
+class Member:
+    item_id: str
+    label_ja: str
+    label_en: str
+    thumbnail: str
+
+
+@dataclass(frozen=True)
+class CollectionSummary:
+    cid: str
+    label_ja: str
+    label_en: str
+    summary_ja: str
+    summary_en: str
+    count: int
+
+
+def _text(lang_map: object, lang: str) -> str:
+    if not isinstance(lang_map, dict):
+        return ""
+    values = lang_map.get(lang) or (lang_map.get("none") if lang == "ja" else None) or []
+    return " ".join(str(v) for v in values) if isinstance(values, list) else ""
+
+
+def _summary(cid: str, doc: dict) -> CollectionSummary:
+    items = doc.get("items")
+    return CollectionSummary(
+        cid=cid,
+        label_ja=_text(doc.get("label"), "ja") or cid,
+        label_en=_text(doc.get("label"), "en"),
+        summary_ja=_text(doc.get("summary"), "ja"),
+        summary_en=_text(doc.get("summary"), "en"),
+        count=len(items) if isinstance(items, list) else 0,
+    )
+
+
+def _item_id(manifest_id: str) -> str | None:
+    """The item of a manifest reference (``…/iiif/{id}/manifest.json``), whatever its host."""
+    parts = urlsplit(manifest_id).path.strip("/").split("/")
+    if len(parts) >= 3 and ITEM_ID.fullmatch(parts[-2]):
+        item_id = parts[-2]
+        if "/".join(parts[-3:]) == Urls.manifest_key(item_id):
+            return item_id
+    return None
+
+
+def _members(doc: dict) -> list[Member]:
+    urls = request_urls()
+    base = served().urls.base_url
+    out = []
+    for ref in doc.get("items") or []:
+        if not isinstance(ref, dict) or ref.get("type") != "Manifest":
+            continue
+        item_id = _item_id(str(ref.get("id", "")))
+        if item_id is None:
+            continue
+        thumb = ""
+        thumbs = ref.get("thumbnail")
+        if isinstance(thumbs, list) and thumbs and isinstance(thumbs[0], dict):
+            src = str(thumbs[0].get("id", ""))
+            if src.startswith(f"{base}/"):
+                thumb = urls.absolute(src.removeprefix(f"{base}/"))
+        out.append(
+            Member(item_id, _text(ref.get("label"), "ja"), _text(ref.get("label"), "en"), thumb)
+        )
+    return out
+
+
+def collection_summaries() -> list[CollectionSummary]:
+    """Every stored collection, the top one first."""
+    archive = served()
+    found = []
+    for key in archive.store.list(_PREFIX.rstrip("/")):
+        name = key.removeprefix(_PREFIX)
+        if "/" in name or not name.endswith(".json"):
+            continue
+        cid = name.removesuffix(".json")
+        if not COLLECTION_ID.fullmatch(cid):
+            continue
+        doc = archive.json_document(key)
+        if doc is not None:
+            found.append(_summary(cid, doc))
+    return sorted(found, key=lambda c: (c.cid != "top", c.cid))
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("collections/index.html", collections=collection_summaries())
+
+
+@bp.get("/<cid>")
+def show(cid: str) -> str:
+    doc = None
+    if COLLECTION_ID.fullmatch(cid):
+        doc = served().json_document(Urls.collection_key(cid))
+    if doc is None:
+        abort(404, f"コレクション「{cid}」はありません / no collection with id {cid!r}")
+    return render_template(
+        "collections/show.html",
+        collection=_summary(cid, doc),
+        members=_members(doc),
+        manifest=request_urls().collection(cid),
+    )

@@ -1,0 +1,108 @@
+"""IIIF Content State 1.0: a share link that opens an item at a page and a zoomed region.
+
+The state is an Annotation with ``motivation: contentState`` targeting a canvas region
+(``{canvas}#xywh=x,y,w,h``) that is ``partOf`` the item's manifest; in a URL it is the
+``iiif-content`` parameter, base64url-encoded UTF-8 JSON without padding. The browser
+(``kura.js``) writes it as the view changes; the item page reads it here, so a shared
+link opens where its sender was.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+CONTEXT = "http://iiif.io/api/presentation/3/context.json"
+MAX_ENCODED = 4096  # a content state for one region is a few hundred characters
+_XYWH = re.compile(r"xywh=(?:pixel:)?(\d{1,7}),(\d{1,7}),(\d{1,7}),(\d{1,7})")
+
+
+@dataclass(frozen=True)
+class SharedView:
+    page: int  # 1-based
+    region: tuple[int, int, int, int] | None  # x, y, w, h on the canvas
+
+
+def encode(state: dict) -> str:
+    raw = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode(value: str) -> object | None:
+    """The JSON of an encoded content state, or None when it is not one."""
+    value = value.strip()
+    if not value or len(value) > MAX_ENCODED:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    if text.startswith("%7B"):  # drafts URI-encoded the JSON before base64
+        text = unquote(text)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def region_state(
+    ident: str, canvas: str, manifest: str, region: tuple[int, int, int, int] | None
+) -> dict:
+    """The content state ``ident`` of a canvas (a whole page, or a region of it)."""
+    target = canvas if region is None else f"{canvas}#xywh={','.join(map(str, region))}"
+    return {
+        "@context": CONTEXT,
+        "id": ident,
+        "type": "Annotation",
+        "motivation": ["contentState"],
+        "target": {
+            "id": target,
+            "type": "Canvas",
+            "partOf": [{"id": manifest, "type": "Manifest"}],
+        },
+    }
+
+
+def _targets(state: object) -> list[dict]:
+    if not isinstance(state, dict):
+        return []
+    if state.get("type") == "Annotation":
+        target = state.get("target")
+        found = target if isinstance(target, list) else [target]
+        return [t for t in found if isinstance(t, dict)]
+    if state.get("type") in ("Canvas", "SpecificResource"):
+        return [state]
+    return []
+
+
+def shared_view(value: str, canvases: list[str]) -> SharedView | None:
+    """Which of this item's ``canvases`` (ids in page order) and which region of it the
+    encoded state ``value`` points at; None when it points at none of them.
+
+    Canvases are compared by URL path, so a link made on one address of the archive
+    (the demo's 127.0.0.1, a proxy's public name) opens on any other."""
+    paths = [urlsplit(c).path for c in canvases]
+    for target in _targets(decode(value)):
+        ident = target.get("id")
+        if target.get("type") == "SpecificResource":
+            source = target.get("source")
+            ident = source.get("id") if isinstance(source, dict) else source
+            selector = target.get("selector")
+            if isinstance(selector, dict) and isinstance(selector.get("value"), str):
+                ident = f"{ident}#{selector['value']}"
+        if not isinstance(ident, str):
+            continue
+        canvas, _, fragment = ident.partition("#")
+        path = urlsplit(canvas).path
+        if path not in paths:
+            continue
+        match = _XYWH.search(fragment)
+        region = tuple(int(v) for v in match.groups()) if match else None
+        if region is not None and (region[2] == 0 or region[3] == 0):
+            region = None
+        return SharedView(page=paths.index(path) + 1, region=region)  # type: ignore[arg-type]
+    return None
