@@ -22,6 +22,7 @@ from PIL import Image, ImageCms
 
 from ingest.images import load_page, pillow_bomb_check_off, probe
 from ingest.jpeg import publishable_jpeg
+from ingest.memory import new_pixels
 
 STRIP_ROWS = 1024
 _TIFF_FAST_COMPRESSION = {1, 8, 32946, 32773}  # none, Adobe Deflate, Deflate, PackBits
@@ -81,6 +82,7 @@ class JpegPage:
         return self._decode((self.width + 1) // 2, (self.height + 1) // 2)
 
     def _decode(self, width: int, height: int) -> np.ndarray | None:
+        out = new_pixels(height, width, 1 if self.grey else 3)
         try:
             pixels = simplejpeg.decode_jpeg(
                 self.data,
@@ -90,19 +92,20 @@ class JpegPage:
                 strict=True,
                 min_width=width,
                 min_height=height,
+                buffer=out,
             )
         except ValueError:
             return None
         if pixels.shape[:2] != (height, width):
             return None
-        return pixels.reshape(height, width, 1 if self.grey else 3)
+        return out
 
 
 def pixels_of(image: Image.Image) -> np.ndarray:
     """Copy a Pillow RGB/L image into an array strip by strip (no second full-size buffer)."""
     w, h = image.size
     channels = 1 if image.mode == "L" else 3
-    out = np.empty((h, w, channels), np.uint8)
+    out = new_pixels(h, w, channels)
     for y in range(0, h, STRIP_ROWS):
         y1 = min(h, y + STRIP_ROWS)
         out[y:y1] = np.asarray(image.crop((0, y, w, y1))).reshape(y1 - y, w, channels)
@@ -167,9 +170,10 @@ def _tiff_fast(path: Path, frame: int) -> np.ndarray | None:
             icc = tags.get(34675)
             if not _srgb_or_none(icc.value if icc is not None else None):
                 return None
-            pixels = page.asarray()
+            if page.dtype != np.uint8 or len(page.shape) != (2 if grey else 3):
+                return None
+            pixels = new_pixels(page.shape[0], page.shape[1], 1 if grey else 3)
+            page.asarray(out=pixels[:, :, 0] if grey else pixels)
     except (OSError, ValueError, IndexError, KeyError, tifffile.TiffFileError):
         return None
-    if pixels.dtype != np.uint8:
-        return None
-    return pixels.reshape(pixels.shape[0], pixels.shape[1], 1 if grey else 3)
+    return pixels

@@ -15,7 +15,9 @@ thread pool, and a level is dropped as soon as its tasks are done.
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -24,6 +26,7 @@ import simplejpeg
 from PIL import Image
 
 from archive.store import TreeWriter
+from ingest.memory import new_pixels, release_rows
 from ingest.pixels import JpegPage
 from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
 
@@ -125,7 +128,7 @@ def write_pyramid(
                 tree.put(f.path, source_jpeg)
                 written.add(f.path)
         del source_jpeg
-    levels = _Levels(by_scale, tree, quality, written)
+    levels = _Levels(by_scale, tree, quality, tile, written)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="kura-tile") as pool:
         if isinstance(image, JpegPage) and len(factors) > 1:
@@ -153,40 +156,86 @@ def write_pyramid(
 
 
 class _Levels:
-    """Writes the files of successive levels, each level's files and the halving into the
-    next level being tasks of one pool."""
+    """Writes the files of successive levels. A level's files and the halving into the next
+    level are tasks of one pool, handed out band by band (a band: one row of tiles), and a
+    band's rows are given back to the system as soon as every task reading them is done
+    (see ``ingest.memory``), so a level shrinks while the next one grows."""
 
     def __init__(
         self,
         by_scale: dict[int, list[TileFile]],
         tree: TreeWriter,
         quality: int,
+        tile: int,
         written: set[str],
     ) -> None:
-        self.by_scale, self.tree, self.quality, self.written = by_scale, tree, quality, written
+        self.by_scale, self.tree, self.quality = by_scale, tree, quality
+        self.tile, self.written = tile, written
 
     def write(
         self, pool: ThreadPoolExecutor, level: np.ndarray, scales: list[int], halve: bool = True
     ) -> None:
         """The files of ``scales`` (successive factors, ``level`` being the first one's)."""
         for i, scale in enumerate(scales):
-            tasks: list[Future] = [
-                pool.submit(_put, level, f, self.tree, self.quality)
-                for f in self.by_scale[scale]
-                if f.path not in self.written
-            ]
             next_level = None
             if halve and i + 1 < len(scales):
                 h, w, c = level.shape
-                next_level = np.empty(((h + 1) // 2, (w + 1) // 2, c), np.uint8)
-                for y in range(0, next_level.shape[0], HALVING_STRIP):
-                    y1 = min(next_level.shape[0], y + HALVING_STRIP)
-                    tasks.append(pool.submit(_halve_rows, level, next_level, y, y1))
-            try:
-                for task in tasks:
-                    task.result()
-            except BaseException:
-                for task in tasks:
-                    task.cancel()
-                raise
+                next_level = new_pixels((h + 1) // 2, (w + 1) // 2, c)
+            self._level(pool, level, scale, next_level)
             level = next_level
+
+    def _level(
+        self,
+        pool: ThreadPoolExecutor,
+        level: np.ndarray,
+        scale: int,
+        next_level: np.ndarray | None,
+    ) -> None:
+        rows, tile = level.shape[0], self.tile
+        n_bands = -(-rows // tile)
+        whole: list[tuple] = []  # (function, args) of tasks reading more than one band
+        bands: list[list[tuple]] = [[] for _ in range(n_bands)]  # tasks reading one band
+        for f in self.by_scale[scale]:
+            if f.path in self.written:
+                continue
+            first, last = f.box[1] // tile, (f.box[3] - 1) // tile
+            task = (_put, (level, f, self.tree, self.quality))
+            (bands[first] if first == last else whole).append(task)
+        if next_level is not None:
+            for y in range(0, next_level.shape[0], HALVING_STRIP):
+                y1 = min(next_level.shape[0], y + HALVING_STRIP)
+                first, last = 2 * y // tile, (min(2 * y1, rows) - 1) // tile
+                task = (_halve_rows, (level, next_level, y, y1))
+                (bands[first] if first == last else whole).append(task)
+
+        # how many tasks still read each band; a band with none left is given back
+        pending = [len(tasks) + len(whole) for tasks in bands]
+        lock = threading.Lock()
+
+        def done(touched: range) -> Callable[[Future], None]:
+            def callback(_: Future) -> None:
+                for b in touched:
+                    with lock:
+                        pending[b] -= 1
+                        free = pending[b] == 0
+                    if free:
+                        release_rows(level, b * tile, min(rows, (b + 1) * tile))
+
+            return callback
+
+        futures: list[Future] = []
+        every = range(n_bands)
+        for fn, args in whole:
+            futures.append(pool.submit(fn, *args))
+            futures[-1].add_done_callback(done(every))
+        for b, tasks in enumerate(bands):
+            for fn, args in tasks:
+                futures.append(pool.submit(fn, *args))
+                futures[-1].add_done_callback(done(range(b, b + 1)))
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
