@@ -18,7 +18,8 @@ MAX_QUERY = 200  # characters of q kept
 MAX_VALUE = 100  # characters of one filter value
 MAX_VALUES = 10  # values per filter
 MAX_PAGE = 500
-PER_PAGE_CHOICES = (10, 20, 50, 100)
+PER_PAGE_CHOICES = (10, 20, 50, 100)  # offered on the page; the API takes any 1..100
+MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 FILTER_NAMES = (*FACETS, "year")
 
@@ -51,7 +52,7 @@ class SearchParams:
             filters=filters,
             sort=sort if sort in SORTS else "relevance",
             page=min(max(1, _int(args.get("page"), 1)), MAX_PAGE),
-            per_page=per_page if per_page in PER_PAGE_CHOICES else DEFAULT_PER_PAGE,
+            per_page=per_page if 1 <= per_page <= MAX_PER_PAGE else DEFAULT_PER_PAGE,
         )
 
     @property

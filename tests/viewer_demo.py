@@ -1,0 +1,42 @@
+"""The demo archive for viewer tests, built once per test run (about 15 s) and shared by
+``test_viewer_demo.py`` and ``test_browser.py``; and a real server for the browser tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import waitress
+from click.testing import CliRunner
+
+from archive.cli import cli
+
+_lock = threading.Lock()
+
+
+def build_demo_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``kura demo DIR --no-serve`` into the run's temp folder, unless already there."""
+    root = tmp_path_factory.getbasetemp() / "viewer-demo" / "demo-archive"
+    done = root.parent / "built"
+    with _lock:
+        if not done.exists():
+            result = CliRunner().invoke(cli, ["demo", str(root), "--no-serve", "-j", "2"])
+            assert result.exit_code == 0, result.output
+            done.touch()
+    return root
+
+
+@contextmanager
+def running(app) -> Iterator[str]:
+    """The app on waitress at 127.0.0.1 on a free port, in a thread; yields its base URL."""
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
