@@ -298,13 +298,30 @@ def export_bag(ctx: click.Context, ids: tuple[str, ...], output: Path) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="待ち受けるアドレス / host")
-@click.option("--port", default=8000, show_default=True, type=int, help="ポート / port")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="ポート / port"
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="同時に処理するリクエスト数 / worker threads of the server",
+)
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="開発用サーバー (変更で再起動、公開には使わない) / Flask's reloading development server, never for the public",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
-    """アーカイブを閲覧サーバーで公開する / serve the archive with the viewer."""
-    from viewer.serve import serve_project
+def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> None:
+    """アーカイブを閲覧サーバーで公開する (waitress) / serve the archive with the viewer (waitress)."""
+    from viewer.serve import serve_dev, serve_project
 
-    serve_project(_config(ctx), host, port)
+    if dev:
+        serve_dev(_config(ctx), host, port)
+    else:
+        serve_project(_config(ctx), host, port, threads=threads)
 
 
 @cli.command()

@@ -525,3 +525,27 @@ def test_serve_project_announces_and_runs_waitress(
     [(app, kwargs)] = calls
     assert isinstance(app, Flask) and app.extensions["kura"].config is config
     assert kwargs == {"host": "127.0.0.1", "port": 8765, "threads": 8}
+
+
+def test_kura_serve_options(
+    config: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from click.testing import CliRunner
+
+    import viewer.serve
+    from archive.cli import cli
+
+    calls = []
+    monkeypatch.setattr(viewer.serve.waitress, "serve", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(Flask, "run", lambda app, **kw: calls.append({"dev": kw}))
+    runner = CliRunner()
+    args = ["-C", str(config.root), "serve", "--port", "8123", "--threads", "4"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert calls[-1] == {"host": "127.0.0.1", "port": 8123, "threads": 4}
+    result = runner.invoke(cli, ["-C", str(config.root), "serve", "--dev"])
+    assert result.exit_code == 0, result.output
+    assert calls[-1] == {
+        "dev": {"host": "127.0.0.1", "port": 8000, "debug": False, "use_reloader": True}
+    }
+    assert runner.invoke(cli, ["-C", str(config.root), "serve", "--port", "0"]).exit_code == 2

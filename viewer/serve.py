@@ -14,9 +14,17 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve_project(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve_project(
+    config: Config, host: str = "127.0.0.1", port: int = 8000, threads: int = 8
+) -> None:
     """Serve the archive of ``config`` until Ctrl-C."""
     app = create_app(config)
     url = address(host, port)
     print(f"公開中: {url} (Ctrl-C で終了) / serving {url} (Ctrl-C to stop)", flush=True)
-    waitress.serve(app, host=host, port=port, threads=8)
+    waitress.serve(app, host=host, port=port, threads=threads)
+
+
+def serve_dev(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Flask's development server with the reloader, for work on templates and code."""
+    app = create_app(config, {"TEMPLATES_AUTO_RELOAD": True})
+    app.run(host=host, port=port, debug=False, use_reloader=True)
