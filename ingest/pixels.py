@@ -12,6 +12,7 @@ the normalisations, and is copied into an array strip by strip.
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import simplejpeg
 import tifffile
 from PIL import Image, ImageCms
 
+from archive.errors import ImageError
 from ingest.images import load_page, pillow_bomb_check_off, probe
 from ingest.jpeg import publishable_jpeg
 from ingest.memory import new_pixels
@@ -35,12 +37,15 @@ def load_pixels(path: Path, frame: int, max_pixels: int) -> np.ndarray:
     Raises ImageError (from ``probe``/``load_page``) for anything that cannot be decoded
     or is over ``max_pixels``."""
     page = load_for_tiling(path, frame, max_pixels)
-    return page.full() if isinstance(page, JpegPage) else page
+    if isinstance(page, JpegPage):
+        return page.full()
+    return page.all() if isinstance(page, TiffRows) else page
 
 
-def load_for_tiling(path: Path, frame: int, max_pixels: int) -> np.ndarray | JpegPage:
+def load_for_tiling(path: Path, frame: int, max_pixels: int) -> np.ndarray | JpegPage | TiffRows:
     """What ``write_pyramid`` tiles: a JPEG that needs no conversion as a ``JpegPage`` (the
-    tiler decodes it), anything else as pixels (see ``load_pixels``)."""
+    tiler decodes it), an uncompressed TIFF as ``TiffRows`` (read while tiling), anything
+    else as pixels (see ``load_pixels``)."""
     probe(path, max_pixels)
     kind = _jpeg_fast_kind(path, frame)
     if kind is not None:
@@ -153,7 +158,10 @@ def source_jpeg(path: Path, frame: int) -> bytes | None:
         return None
 
 
-def _tiff_fast(path: Path, frame: int) -> np.ndarray | None:
+def _tiff_fast(path: Path, frame: int) -> np.ndarray | TiffRows | None:
+    """8-bit RGB or grey, upright, sRGB TIFF pages: uncompressed ones stored in one run as
+    ``TiffRows`` (read band by band while the tiler works), Deflate or PackBits ones decoded
+    here by tifffile; None for anything else."""
     try:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[frame]
@@ -172,8 +180,79 @@ def _tiff_fast(path: Path, frame: int) -> np.ndarray | None:
                 return None
             if page.dtype != np.uint8 or len(page.shape) != (2 if grey else 3):
                 return None
-            pixels = new_pixels(page.shape[0], page.shape[1], 1 if grey else 3)
+            height, width, channels = page.shape[0], page.shape[1], 1 if grey else 3
+            size = height * width * channels
+            if (
+                page.compression == 1
+                and page.is_contiguous
+                and sum(page.databytecounts) == size
+                and page.fillorder == 1
+            ):
+                return TiffRows(path, page.dataoffsets[0], height, width, channels)
+            pixels = new_pixels(height, width, channels)
             page.asarray(out=pixels[:, :, 0] if grey else pixels)
     except (OSError, ValueError, IndexError, KeyError, tifffile.TiffFileError):
         return None
     return pixels
+
+
+class TiffRows:
+    """An uncompressed TIFF page stored in one run of bytes: read into the tiler's array by a
+    thread of its own, band by band, so the full-size tiles of the top of the page are
+    encoded while the bottom is still being read."""
+
+    CHUNK_ROWS = 256
+
+    def __init__(self, path: Path, offset: int, height: int, width: int, channels: int) -> None:
+        self.path, self.offset = path, offset
+        self.height, self.width, self.channels = height, width, channels
+        self.pixels = new_pixels(height, width, channels)
+        self._rows = 0
+        self._error: ImageError | None = None
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._read, name="kura-tiff", daemon=True)
+            self._thread.start()
+
+    def wait(self, rows: int) -> None:
+        """Block until the first ``rows`` rows are in ``pixels``; ImageError if they never
+        will be (a file cut short, a read error)."""
+        self.start()
+        with self._ready:
+            self._ready.wait_for(lambda: self._rows >= rows or self._error is not None)
+            if self._rows < rows:
+                raise self._error
+
+    def all(self) -> np.ndarray:
+        self.wait(self.height)
+        return self.pixels
+
+    def _read(self) -> None:
+        row = self.width * self.channels
+        view = memoryview(self.pixels.reshape(-1))
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                for y in range(0, self.height, self.CHUNK_ROWS):
+                    y1 = min(self.height, y + self.CHUNK_ROWS)
+                    want = (y1 - y) * row
+                    got = fh.readinto(view[y * row : y1 * row])
+                    if got != want:
+                        raise ImageError(
+                            f"{self.path}: 画像データが途中で切れています / image data is truncated"
+                        )
+                    with self._ready:
+                        self._rows = y1
+                        self._ready.notify_all()
+        except OSError as exc:
+            error = ImageError(f"{self.path}: 読めません / cannot read: {exc.strerror}")
+            with self._ready:
+                self._error = error
+                self._ready.notify_all()
+        except ImageError as exc:
+            with self._ready:
+                self._error = exc
+                self._ready.notify_all()

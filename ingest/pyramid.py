@@ -27,7 +27,7 @@ from PIL import Image
 
 from archive.store import TreeWriter
 from ingest.memory import new_pixels, release_rows
-from ingest.pixels import JpegPage
+from ingest.pixels import JpegPage, TiffRows
 from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
 
 HALVING_STRIP = 64  # output rows per halving task
@@ -88,7 +88,7 @@ def _is_full_image(f: TileFile, width: int, height: int) -> bool:
 
 
 def write_pyramid(
-    image: Image.Image | np.ndarray | JpegPage,
+    image: Image.Image | np.ndarray | JpegPage | TiffRows,
     tree: TreeWriter,
     service_id: str,
     *,
@@ -109,7 +109,7 @@ def write_pyramid(
     ``ingest.pixels.source_jpeg``). When ``full/max`` is the whole image at full size it is
     that JPEG, not a re-encoding: no second generation of JPEG loss, and the largest encode
     of the tree saved."""
-    if isinstance(image, JpegPage):
+    if isinstance(image, (JpegPage, TiffRows)):
         width, height = image.width, image.height
     else:
         image = as_pixels(image)
@@ -142,6 +142,11 @@ def write_pyramid(
             else:
                 levels.write(pool, full.result(), factors)
             del full
+        elif isinstance(image, TiffRows):  # tiled band by band as the rows are read
+            image.start()
+            pixels, ready = image.pixels, image.wait
+            del image
+            levels.write(pool, pixels, factors, ready=ready)
         else:
             pixels = image.full() if isinstance(image, JpegPage) else image
             del image
@@ -153,6 +158,11 @@ def write_pyramid(
     paths.append("info.json")
     sizes = [(s["width"], s["height"]) for s in info["sizes"]]
     return PyramidResult(width, height, sizes, paths)
+
+
+def _when_ready(ready: Callable[[int], None], rows: int, fn: Callable, args: tuple) -> None:
+    ready(rows)
+    fn(*args)
 
 
 class _Levels:
@@ -173,15 +183,21 @@ class _Levels:
         self.tile, self.written = tile, written
 
     def write(
-        self, pool: ThreadPoolExecutor, level: np.ndarray, scales: list[int], halve: bool = True
+        self,
+        pool: ThreadPoolExecutor,
+        level: np.ndarray,
+        scales: list[int],
+        halve: bool = True,
+        ready: Callable[[int], None] | None = None,
     ) -> None:
-        """The files of ``scales`` (successive factors, ``level`` being the first one's)."""
+        """The files of ``scales`` (successive factors, ``level`` being the first one's).
+        ``ready(rows)``, if given, blocks until the first level's top ``rows`` are filled."""
         for i, scale in enumerate(scales):
             next_level = None
             if halve and i + 1 < len(scales):
                 h, w, c = level.shape
                 next_level = new_pixels((h + 1) // 2, (w + 1) // 2, c)
-            self._level(pool, level, scale, next_level)
+            self._level(pool, level, scale, next_level, ready if i == 0 else None)
             level = next_level
 
     def _level(
@@ -190,6 +206,7 @@ class _Levels:
         level: np.ndarray,
         scale: int,
         next_level: np.ndarray | None,
+        ready: Callable[[int], None] | None,
     ) -> None:
         rows, tile = level.shape[0], self.tile
         n_bands = -(-rows // tile)
@@ -199,13 +216,13 @@ class _Levels:
             if f.path in self.written:
                 continue
             first, last = f.box[1] // tile, (f.box[3] - 1) // tile
-            task = (_put, (level, f, self.tree, self.quality))
+            task = (_put, (level, f, self.tree, self.quality), f.box[3])
             (bands[first] if first == last else whole).append(task)
         if next_level is not None:
             for y in range(0, next_level.shape[0], HALVING_STRIP):
                 y1 = min(next_level.shape[0], y + HALVING_STRIP)
                 first, last = 2 * y // tile, (min(2 * y1, rows) - 1) // tile
-                task = (_halve_rows, (level, next_level, y, y1))
+                task = (_halve_rows, (level, next_level, y, y1), min(2 * y1, rows))
                 (bands[first] if first == last else whole).append(task)
 
         # how many tasks still read each band; a band with none left is given back
@@ -223,15 +240,24 @@ class _Levels:
 
             return callback
 
+        def submit(fn: Callable, args: tuple, needs: int, touched: range) -> None:
+            if ready is None:
+                futures.append(pool.submit(fn, *args))
+            else:  # rows still being read: the task waits for the ones it reads
+                futures.append(pool.submit(_when_ready, ready, needs, fn, args))
+            futures[-1].add_done_callback(done(touched))
+
         futures: list[Future] = []
         every = range(n_bands)
-        for fn, args in whole:
-            futures.append(pool.submit(fn, *args))
-            futures[-1].add_done_callback(done(every))
+        if ready is None:  # the big whole-level encodes first: they take longest
+            for fn, args, needs in whole:
+                submit(fn, args, needs, every)
         for b, tasks in enumerate(bands):
-            for fn, args in tasks:
-                futures.append(pool.submit(fn, *args))
-                futures[-1].add_done_callback(done(range(b, b + 1)))
+            for fn, args, needs in tasks:
+                submit(fn, args, needs, range(b, b + 1))
+        if ready is not None:  # ...but not before the rows they need can be there
+            for fn, args, needs in whole:
+                submit(fn, args, needs, every)
         try:
             for future in futures:
                 future.result()

@@ -13,7 +13,7 @@ from PIL import Image
 from archive.errors import ImageError
 from ingest import pixels as pixels_module
 from ingest.images import load_page
-from ingest.pixels import JpegPage, load_for_tiling, load_pixels, pixels_of
+from ingest.pixels import JpegPage, TiffRows, load_for_tiling, load_pixels, pixels_of
 from ingest.pyramid import _halve_rows, as_pixels
 from tests.conftest import make_scan
 
@@ -43,6 +43,9 @@ def test_fast_paths_give_the_pillow_pixels(tmp_path, mode, name, save) -> None:
         fast = page.full()
     else:
         fast = pixels_module._tiff_fast(path, 0)
+        if name == "raw.tif":  # read band by band while the tiler works
+            assert isinstance(fast, TiffRows)
+            fast = fast.all()
     assert fast is not None, "the fast path should take this file"
     assert fast.shape == (301, 523, 1 if mode == "L" else 3)
     assert np.array_equal(fast, reference(path))

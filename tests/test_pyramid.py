@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from archive.errors import ImageError
 from archive.store import TEMP_MARK, LocalStore
-from ingest.pixels import JpegPage, load_for_tiling, source_jpeg
+from ingest.pixels import JpegPage, TiffRows, load_for_tiling, source_jpeg
 from ingest.pyramid import write_pyramid
 
 PREFIX = "iiif/x/1"
@@ -367,3 +368,36 @@ def test_a_jpeg_page_decoded_by_the_tiler(tmp_path, size, mode, workers) -> None
         keys = walk(store, decoded.convert(mode))
     assert set(store.list(PREFIX)) == keys
     assert store.get(f"{PREFIX}/full/max/0/default.jpg") == source_jpeg(path, 0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_an_uncompressed_tiff_read_while_tiling(tmp_path, size, mode, workers, monkeypatch) -> None:
+    """Rows read band by band in a thread of their own; tiles wait for the rows they need."""
+    monkeypatch.setattr(TiffRows, "CHUNK_ROWS", 7)  # many small reads, out of step with bands
+    image = make_image(size, mode)
+    path = tmp_path / "scan.tif"
+    image.save(path, compression="raw")
+    page = load_for_tiling(path, 0, 10**9)
+    assert isinstance(page, TiffRows)
+    store = LocalStore(tmp_path / "store")
+    with store.tree(PREFIX) as tree:
+        write_pyramid(page, tree, SERVICE, tile=TILE, sizes_max=1024, quality=85, workers=workers)
+    keys = walk(store, image)
+    assert set(store.list(PREFIX)) == keys
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_tiff_cut_short_fails_and_keeps_the_old_tree(tmp_path, workers) -> None:
+    image = make_image((1537, 1025), "RGB")
+    path = tmp_path / "scan.tif"
+    image.save(path, compression="raw")
+    store = write(tmp_path / "store", image, workers)
+    before = {k: store.get(k) for k in store.list(PREFIX)}
+    path.write_bytes(path.read_bytes()[: 1537 * 3 * 700])  # the header is at the start
+    page = load_for_tiling(path, 0, 10**9)
+    assert isinstance(page, TiffRows)
+    with pytest.raises(ImageError, match=r"scan\.tif"), store.tree(PREFIX) as tree:
+        write_pyramid(page, tree, SERVICE, tile=TILE, sizes_max=1024, quality=85, workers=workers)
+    assert {k: store.get(k) for k in store.list(PREFIX)} == before
