@@ -249,15 +249,13 @@ class _Levels:
 
         futures: list[Future] = []
         every = range(n_bands)
-        if ready is None:  # the big whole-level encodes first: they take longest
-            for fn, args, needs in whole:
-                submit(fn, args, needs, every)
+        # the big whole-level encodes first: they take longest, and no band is given back
+        # before they are done (with rows still being read, one worker waits for them)
+        for fn, args, needs in whole:
+            submit(fn, args, needs, every)
         for b, tasks in enumerate(bands):
             for fn, args, needs in tasks:
                 submit(fn, args, needs, range(b, b + 1))
-        if ready is not None:  # ...but not before the rows they need can be there
-            for fn, args, needs in whole:
-                submit(fn, args, needs, every)
         try:
             for future in futures:
                 future.result()
