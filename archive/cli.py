@@ -133,8 +133,9 @@ def ingest(
             json.dumps(summary.report(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
     _update_index(config, summary, dry_run)
+    curation_failed = _compile_curation(config, dry_run)
     click.echo(summary.line())
-    if summary.failed:
+    if summary.failed or curation_failed:
         sys.exit(1)
 
 
@@ -148,13 +149,29 @@ def _update_index(config, summary, dry_run: bool) -> None:
     click.echo(update(config.root, changed).line())
 
 
+def _compile_curation(config, dry_run: bool = False) -> bool:
+    """Check and publish lessons/ and collections/; True when a file had a problem."""
+    from ingest.curation import compile_curation
+
+    report = compile_curation(config, dry_run=dry_run)
+    for problem in report.problems:
+        click.echo(f"{pick('エラー', 'error')}: {problem.text()}", err=True)
+    if report.lessons or report.collections or report.problems:
+        click.echo(report.line())
+    return report.failed
+
+
 @cli.command()
 @click.pass_context
 def index(ctx: click.Context) -> None:
-    """検索インデックスを records/ から作り直す / rebuild the search index from records/."""
+    """検索インデックスを作り直し、学習教材とコレクションを公開する / rebuild the search index
+    from records/ and publish lessons/ and collections/."""
     from archive.search import rebuild
 
-    click.echo(rebuild(_config(ctx).root).line())
+    config = _config(ctx)
+    click.echo(rebuild(config.root).line())
+    if _compile_curation(config):
+        sys.exit(1)
 
 
 def _filters(values: tuple[str, ...]) -> dict[str, list[str]]:
@@ -341,8 +358,9 @@ def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
     for problem in summary.problems:
         click.echo(problem.line(), err=True)
     _update_index(load_config(target), summary, False)
+    curation_failed = _compile_curation(load_config(target))
     click.echo(summary.line())
-    if summary.failed:
+    if summary.failed or curation_failed:
         sys.exit(1)
     if not no_serve:
         from viewer.serve import serve_project

@@ -47,6 +47,8 @@ DEMO_TITLE_EN = "Musashimurayama City Digital Archive (demo)"
 HOLDER_JA = "武蔵村山市"
 HOLDER_EN = "Musashimurayama City"
 HOMEPAGE = "https://www.city.musashimurayama.lg.jp/"
+# lessons/*.md and collections/*.toml shipped with the demo (see README, 学習教材)
+DEMO_CONTENT = Path(__file__).with_name("demo_content")
 
 Color = tuple[int, int, int]
 Point = tuple[float, float]
@@ -402,6 +404,10 @@ def build_demo(target: Path, base_url: str) -> None:
     for folder in ("scans", "lessons", "collections"):
         (target / folder).mkdir(exist_ok=True)
     _write_if_changed(target / "items.csv", sheet_text().encode("utf-8-sig"))
+    for source in sorted(DEMO_CONTENT.glob("*/*")):  # the demo lessons and collections
+        if source.suffix in (".md", ".toml"):
+            folder = source.parent.name
+            _write_if_changed(target / folder / source.name, source.read_bytes())
     missing = [(scan, target / "scans" / scan.path) for scan in SCANS]
     write_scans([(scan, path) for scan, path in missing if not path.exists()])
 

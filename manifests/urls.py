@@ -45,6 +45,16 @@ class Urls:
     def collection_key(name: str = "top") -> str:
         return f"iiif/collection/{name}.json"
 
+    @staticmethod
+    def lesson_key(lesson_id: str) -> str:
+        """The IIIF manifest of a lesson."""
+        return f"iiif/lesson/{lesson_id}.json"
+
+    @staticmethod
+    def lesson_data_key(lesson_id: str) -> str:
+        """The compiled lesson (steps, sanitised HTML) that the viewer's player reads."""
+        return f"lessons/{lesson_id}.json"
+
     # --- IIIF ids -------------------------------------------------------------------
     def manifest(self, item_id: str) -> str:
         return self.absolute(self.manifest_key(item_id))
@@ -68,12 +78,25 @@ class Urls:
     def collection(self, name: str = "top") -> str:
         return self.absolute(self.collection_key(name))
 
+    def lesson(self, lesson_id: str) -> str:
+        return self.absolute(self.lesson_key(lesson_id))
+
+    def lesson_canvas(self, lesson_id: str, step: int) -> str:
+        return f"{self.base_url}/iiif/lesson/{lesson_id}/canvas/{step}"
+
     def record(self, item_id: str) -> str:
         return self.absolute(self.record_key(item_id))
 
     # --- viewer pages ----------------------------------------------------------------
     def item_page(self, item_id: str) -> str:
         return f"{self.base_url}/items/{item_id}"
+
+    def lesson_page(self, lesson_id: str, step: int | None = None) -> str:
+        page = f"{self.base_url}/lessons/{lesson_id}"
+        return f"{page}/{step}" if step else page
+
+    def collection_page(self, name: str) -> str:
+        return f"{self.base_url}/collections/{name}"
 
     def home(self) -> str:
         return f"{self.base_url}/"

@@ -44,8 +44,12 @@ def mtimes(root: Path) -> dict[str, int]:
 def test_project_layout_and_config(demo: Path) -> None:
     for folder in ("scans", "lessons", "collections"):
         assert (demo / folder).is_dir()
-    assert not any((demo / "lessons").iterdir())
-    assert not any((demo / "collections").iterdir())
+    # the demo lessons and senior collection (issue 5)
+    assert sorted(p.name for p in (demo / "lessons").iterdir()) == [
+        "mukashi-no-dogu.md",
+        "oshima-tsumugi.md",
+    ]
+    assert [p.name for p in (demo / "collections").iterdir()] == ["mukashi-no-murayama.toml"]
     config = load_config(demo)
     assert config.base_url == BASE
     assert config.title == {"ja": DEMO_TITLE_JA, "en": DEMO_TITLE_EN}

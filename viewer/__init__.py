@@ -51,10 +51,19 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
         urls=Urls(config.base_url),
     )
 
-    from viewer import api, collections, errors, home, iiif, items, prefs, records, search
+    from viewer import api, collections, errors, home, iiif, items, lessons, prefs, records, search
 
     errors.register(app)
-    for blueprint in (home.bp, search.bp, items.bp, collections.bp, iiif.bp, api.bp, records.bp):
+    for blueprint in (
+        home.bp,
+        search.bp,
+        items.bp,
+        collections.bp,
+        lessons.bp,
+        iiif.bp,
+        api.bp,
+        records.bp,
+    ):
         app.register_blueprint(blueprint)
     app.context_processor(template_context)
     app.after_request(prefs.remember)

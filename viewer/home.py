@@ -10,6 +10,7 @@ from archive.errors import KuraError
 from archive.search import search
 from viewer.collections import collection_summaries
 from viewer.images import thumbnail
+from viewer.lessons import all_lessons
 from viewer.state import request_urls, served
 
 bp = Blueprint("home", __name__)
@@ -56,5 +57,9 @@ def featured() -> tuple[list[dict], int]:
 def index() -> str:
     cards, total = featured()
     return render_template(
-        "home/index.html", cards=cards, total=total, collections=collection_summaries()
+        "home/index.html",
+        cards=cards,
+        total=total,
+        collections=collection_summaries(),
+        lessons=all_lessons(),
     )

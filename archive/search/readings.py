@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import jaconv
 
-__all__ = ["Morpheme", "morphemes", "reading", "romaji", "romaji_words"]
+__all__ = ["Morpheme", "morphemes", "reading", "romaji", "romaji_words", "sudachi_dictionary"]
 
 _MAX_CHARS = 2000  # longer text is cut: readings are for titles, names and queries
 
@@ -34,6 +34,12 @@ def _tokenizer(mode: str) -> tuple[object, object]:
 
     dictionary = Dictionary(dict="core")
     return dictionary.tokenizer(mode=getattr(SplitMode, mode)), dictionary
+
+
+def sudachi_dictionary() -> object:
+    """The process's SudachiPy dictionary (SudachiDict-core), loaded once; other Japanese
+    text tools (furigana) make their own tokenizers from it."""
+    return _tokenizer("C")[1]
 
 
 _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}

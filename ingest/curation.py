@@ -1,0 +1,130 @@
+"""Compile the project's lessons and curated collections into the store.
+
+Run after every ingest and index (``kura ingest``, ``kura index``, ``kura demo``): each
+``lessons/<id>.md`` is parsed and checked against the items' records (unknown item or page,
+region outside the page), then written as its IIIF manifest (``iiif/lesson/<id>.json``) and
+as the compiled lesson the viewer's player reads (``lessons/<id>.json``); each
+``collections/<id>.toml|md`` becomes ``iiif/collection/<id>.json``. A file with a problem is
+reported with its file and line and not published (what it published before is left as it
+was, so a typo never takes a lesson away from a class); the others are.
+Lessons and collections whose files were removed are unpublished.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.config import Config
+from archive.errors import StoreError
+from archive.i18n import pick
+from archive.lessons import (
+    LessonProblem,
+    check_collection,
+    check_lesson,
+    load_collections,
+    load_lessons,
+)
+from archive.store import open_store
+from manifests.lesson import build_curated_collection, build_lesson_manifest
+from manifests.urls import Urls
+
+PUBLISHED = "lessons/_published.json"  # which lessons and collections this step wrote
+
+
+@dataclass
+class CurationReport:
+    lessons: list[str] = field(default_factory=list)
+    collections: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[LessonProblem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+    def line(self, lang: str | None = None) -> str:
+        return pick(
+            f"教材: 学習 {len(self.lessons)} 件、コレクション {len(self.collections)} 件を公開"
+            f"、問題 {len(self.problems)} 件",
+            f"curation: {len(self.lessons)} lessons and {len(self.collections)} collections "
+            f"published, {len(self.problems)} problems",
+            lang,
+        )
+
+
+def _records(store) -> dict[str, dict]:
+    out = {}
+    for key in store.list("records"):
+        name = key.removeprefix("records/")
+        if "/" in name or not name.endswith(".json"):
+            continue
+        try:
+            record = json.loads(store.get(key))
+        except (StoreError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("id") == name.removesuffix(".json"):
+            out[record["id"]] = record
+    return out
+
+
+def _json(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport:
+    """Check and publish every lesson and curated collection of the project."""
+    store = open_store(config.store, config.root)
+    urls = Urls(config.base_url)
+    records = _records(store)
+    report = CurationReport()
+    lessons, problems = load_lessons(Path(config.root))
+    collections, more = load_collections(Path(config.root))
+    report.problems.extend(problems + more)
+    lesson_paths = {p.path for p in problems}
+    for lesson in lessons:
+        found = check_lesson(lesson, records)
+        if found:
+            report.problems.extend(found)
+            continue
+        report.lessons.append(lesson.id)
+        if dry_run:
+            continue
+        manifest = build_lesson_manifest(lesson, records, config, urls)
+        store.put(Urls.lesson_key(lesson.id), _json(manifest), durable=True)
+        store.put(Urls.lesson_data_key(lesson.id), _json(lesson.to_json()), durable=True)
+    for collection in collections:
+        found = check_collection(collection, records)
+        if found:
+            report.problems.extend(found)
+            continue
+        report.collections.append(collection.id)
+        if not dry_run:
+            doc = build_curated_collection(collection, records, config, urls)
+            store.put(Urls.collection_key(collection.id), _json(doc), durable=True)
+    if dry_run:
+        return report
+    # unpublish what was published before and whose file is gone (not what merely failed)
+    try:
+        before = json.loads(store.get(PUBLISHED))
+    except (StoreError, ValueError):
+        before = {}
+    failed_ids = {Path(p).stem for p in lesson_paths} | {Path(p.path).stem for p in report.problems}
+    for lid in before.get("lessons", []):
+        if lid not in report.lessons and lid not in failed_ids:
+            store.delete(Urls.lesson_key(lid))
+            store.delete(Urls.lesson_data_key(lid))
+            report.removed.append(f"lesson:{lid}")
+    for cid in before.get("collections", []):
+        if cid not in report.collections and cid not in failed_ids and cid != "top":
+            store.delete(Urls.collection_key(cid))
+            report.removed.append(f"collection:{cid}")
+    kept_lessons = sorted(
+        {*report.lessons, *(i for i in before.get("lessons", []) if i in failed_ids)}
+    )
+    kept_collections = sorted(
+        {*report.collections, *(i for i in before.get("collections", []) if i in failed_ids)}
+    )
+    store.put(PUBLISHED, _json({"lessons": kept_lessons, "collections": kept_collections}))
+    return report

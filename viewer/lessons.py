@@ -1,0 +1,238 @@
+"""``/lessons/``: curated lessons for classes and seniors.
+
+``/lessons/`` lists them by audience and grade; ``/lessons/<lid>`` introduces one;
+``/lessons/<lid>/<n>`` is step n (from 1) of the player — one view per screen, deep zoom
+animating to the step's region (``static/lessons.js``), next/back links that also work
+without JavaScript, the question (answered in the page, or with ``?choice=`` without
+JavaScript); ``/lessons/<lid>/summary`` recalls every step; ``/lessons/<lid>/worksheet`` is
+the printable worksheet. In kids mode every text gets furigana above the visitor's grade.
+
+Lessons are read from what ``kura ingest``/``kura index`` compiled into the store
+(``lessons/<id>.json``), never from the source files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup, escape
+
+from archive.errors import StoreError
+from archive.furigana import furigana_html, furigana_text
+from archive.lessons import LESSON_ID, Lesson, Step
+from manifests.lesson import AUDIENCE_LABELS
+from manifests.urls import Urls
+from viewer import prefs
+from viewer.images import info_url, thumbnail
+from viewer.state import request_urls, served
+
+bp = Blueprint("lessons", __name__, url_prefix="/lessons")
+
+
+def load_lesson(lid: str) -> Lesson | None:
+    if not LESSON_ID.fullmatch(lid):
+        return None
+    data = served().json_document(Urls.lesson_data_key(lid))
+    if data is None:
+        return None
+    try:
+        return Lesson.from_json(data)
+    except (TypeError, ValueError):
+        return None
+
+
+def all_lessons() -> list[Lesson]:
+    found = []
+    for key in served().store.list("lessons"):
+        name = key.removeprefix("lessons/")
+        if "/" in name or not name.endswith(".json"):
+            continue
+        if lesson := load_lesson(name.removesuffix(".json")):
+            found.append(lesson)
+    return sorted(found, key=lambda x: (x.audience != "kids", x.grade or 9, x.id))
+
+
+class Ruby:
+    """Text helpers for templates: furigana in kids mode (Japanese), plain text otherwise."""
+
+    def __init__(self, readings: dict[str, str] | None = None) -> None:
+        chosen = prefs.current()
+        self.on = chosen.mode == "kids" and chosen.lang == "ja"
+        self.grade = chosen.grade
+        self.readings = readings or {}
+
+    def __call__(self, text: str) -> Markup:
+        if not self.on or not text:
+            return escape(text)
+        return Markup(furigana_text(text, self.grade, self.readings))
+
+    def html(self, markup: str) -> Markup:
+        if not self.on or not markup:
+            return Markup(markup)
+        return Markup(furigana_html(markup, self.grade, self.readings))
+
+    def t(self, ja: str, en: str) -> Markup:
+        return self(prefs.t(ja, en))
+
+
+@dataclass(frozen=True)
+class Still:
+    """A region of a page as a still picture: an SVG whose viewBox is the region (page
+    pixels) over a listed size of the page (level 0 serves no arbitrary regions)."""
+
+    src: str
+    width: int
+    height: int
+    box: tuple[int, int, int, int]
+
+    @property
+    def view_box(self) -> str:
+        return " ".join(map(str, self.box))
+
+
+def _page(item_id: str, number: int) -> tuple[dict, dict] | None:
+    try:
+        record = served().record(item_id)
+    except StoreError:
+        return None
+    if record is None:
+        return None
+    for page in record.get("pages") or []:
+        if page.get("page") == number:
+            return record, page
+    return None
+
+
+def still(
+    step: Step, box: tuple[int, int, int, int] | None = None, want: int = 700
+) -> Still | None:
+    found = _page(step.item, step.page)
+    if found is None:
+        return None
+    _, page = found
+    box = box or step.region or (0, 0, page["width"], page["height"])
+    sizes = sorted((tuple(s) for s in page.get("sizes") or []), key=lambda s: s[0])
+    urls = request_urls()
+    for w, h in sizes:
+        if box[2] * w / page["width"] >= want:
+            return Still(
+                urls.image(step.item, page["image"], f"{w},{h}"), page["width"], page["height"], box
+            )
+    return Still(urls.image(step.item, page["image"], "max"), page["width"], page["height"], box)
+
+
+def _lesson_or_404(lid: str) -> Lesson:
+    lesson = load_lesson(lid)
+    if lesson is None:
+        abort(404, f"学習「{lid}」はありません / no lesson with id {lid!r}")
+    return lesson
+
+
+def _context(lesson: Lesson) -> dict:
+    ruby = Ruby(lesson.all_readings())
+    return {
+        "lesson": lesson,
+        "r": ruby,
+        "audience": AUDIENCE_LABELS.get(lesson.audience, ("", "")),
+        "manifest": request_urls().lesson(lesson.id),
+        "speech": prefs.current().mode in ("senior", "kids"),
+    }
+
+
+def _cover(lesson: Lesson) -> object:
+    try:
+        record = served().record(lesson.cover)
+    except StoreError:
+        return None
+    return thumbnail(record, request_urls()) if record else None
+
+
+@bp.get("/")
+def index() -> str:
+    lessons = all_lessons()
+    kids = [x for x in lessons if x.audience == "kids"]
+    others = [x for x in lessons if x.audience != "kids"]
+    return render_template(
+        "lessons/index.html",
+        kids=kids,
+        others=others,
+        covers={x.id: _cover(x) for x in lessons},
+        r=Ruby(),
+    )
+
+
+@bp.get("/<lid>")
+def show(lid: str) -> str:
+    lesson = _lesson_or_404(lid)
+    return render_template("lessons/show.html", cover=_cover(lesson), **_context(lesson))
+
+
+def _choice(step: Step) -> int | None:
+    value = request.args.get("choice", "")
+    if step.question and value.isdigit() and int(value) < len(step.question.choices):
+        return int(value)
+    return None
+
+
+@bp.get("/<lid>/<int:n>")
+def step(lid: str, n: int) -> str:
+    lesson = _lesson_or_404(lid)
+    if not 1 <= n <= len(lesson.steps):
+        abort(
+            404,
+            f"学習「{lid}」に {n} 番目のステップはありません ({len(lesson.steps)} ステップ) / "
+            f"lesson {lid!r} has no step {n}",
+        )
+    current = lesson.steps[n - 1]
+    found = _page(current.item, current.page)
+    urls = request_urls()
+    viewer = None
+    if found:
+        record, page = found
+        viewer = {
+            "tile": info_url(urls, current.item, page["image"]),
+            "region": ",".join(map(str, current.region or ())),
+            "closer": ",".join(map(str, current.closer or ())),
+            "width": page["width"],
+            "height": page["height"],
+            "item_title": record.get("title") or current.item,
+        }
+    return render_template(
+        "lessons/step.html",
+        n=n,
+        total=len(lesson.steps),
+        step=current,
+        viewer=viewer,
+        still=still(current),
+        choice=_choice(current),
+        **_context(lesson),
+    )
+
+
+@bp.get("/<lid>/summary")
+def summary(lid: str) -> str:
+    lesson = _lesson_or_404(lid)
+    stills = [still(s, want=300) for s in lesson.steps]
+    return render_template("lessons/summary.html", stills=stills, **_context(lesson))
+
+
+@bp.get("/<lid>/worksheet")
+def worksheet(lid: str) -> str:
+    lesson = _lesson_or_404(lid)
+    stills = [still(s, want=500) for s in lesson.steps]
+    return render_template("lessons/worksheet.html", stills=stills, **_context(lesson))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def speech_text(*parts: str) -> str:
+    """Plain text for read-aloud (tags dropped, spaces folded)."""
+    return _SPACES.sub(" ", re.sub(r"<[^>]+>", " ", " ".join(parts))).strip()
+
+
+bp.add_app_template_global(speech_text, "speech_text")
+bp.add_app_template_filter(lambda v: json.dumps(v, ensure_ascii=False), "tojson_ja")
