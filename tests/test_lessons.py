@@ -290,3 +290,5 @@ def test_the_senior_collection(client) -> None:
     page = client.get("/collections/mukashi-no-murayama?mode=senior").get_data(as_text=True)
     assert "絵図と写真で見るむかしの村山" in page
     assert "/items/sayama-muraezu" in page
+    assert 'class="card-note"' in page and "金属供出を免れ" in page  # the curator's notes
+    assert 'data-read-aloud="#collection-text"' in page

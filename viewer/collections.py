@@ -24,6 +24,7 @@ class Member:
     label_ja: str
     label_en: str
     thumbnail: str
+    note: str = ""  # a curated collection's note on the item (the reference's summary)
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,9 @@ def _members(doc: dict) -> list[Member]:
             src = str(thumbs[0].get("id", ""))
             if src.startswith(f"{base}/"):
                 thumb = urls.absolute(src.removeprefix(f"{base}/"))
-        out.append(
-            Member(item_id, _text(ref.get("label"), "ja"), _text(ref.get("label"), "en"), thumb)
-        )
+        label = ref.get("label")
+        note = _text(ref.get("summary"), "ja")
+        out.append(Member(item_id, _text(label, "ja"), _text(label, "en"), thumb, note))
     return out
 
 
