@@ -1,6 +1,6 @@
 """The store: where the archive's published files live (IIIF documents and tiles, records,
-masters, open data). A small protocol with ``LocalStore`` (a folder); ``S3Store`` comes with
-the publishing work.
+masters, open data). A small protocol with ``LocalStore`` (a folder) and ``S3Store``
+(``archive.s3store``: any S3-compatible object storage).
 
 Writes are atomic: a reader sees the old file or the new one, never a half-written file.
 A whole tile tree (one image service) is written with ``tree()``, which on a local disk
@@ -78,6 +78,9 @@ class Store(Protocol):
     def list(self, prefix: str = "") -> Iterator[str]: ...
     def delete(self, key: str) -> None: ...
     def delete_tree(self, prefix: str) -> None: ...
+    def size(self, key: str) -> int | None: ...
+    def folders(self, prefix: str) -> list[str]: ...
+    def sweep_temp(self, prefix: str = "", depth: int = 1) -> int: ...
 
 
 class _FolderWriter:
@@ -189,6 +192,18 @@ class LocalStore:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def size(self, key: str) -> int | None:
+        """The size of the file at ``key``, or None when there is none."""
+        path = self.path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the finished sub-folders directly under ``prefix``."""
+        base = self.path(prefix)
+        if not base.is_dir():
+            return []
+        return sorted(c.name for c in base.iterdir() if c.is_dir() and TEMP_MARK not in c.name)
+
     def list(self, prefix: str = "") -> Iterator[str]:
         """Every key under ``prefix`` (a folder-like prefix), skipping unfinished temp files."""
         base = self.root / check_key(prefix) if prefix else self.root
@@ -230,10 +245,11 @@ class LocalStore:
         return removed
 
 
-def open_store(spec: str, root: Path) -> LocalStore:
-    """The store named in kura.toml: a folder (relative to the project) or ``s3://…``."""
+def open_store(spec: str, root: Path, *, endpoint_url: str | None = None) -> Store:
+    """The store named in kura.toml: a folder (relative to the project) or ``s3://bucket/prefix``
+    (an ``S3Store``; its endpoint from ``endpoint_url`` or boto3's standard sources)."""
     if spec.startswith("s3://"):
-        raise StoreError(
-            "S3 ストアはまだ使えません (公開機能の課題で対応予定) / S3 stores are not supported yet"
-        )
+        from archive.s3store import S3Store
+
+        return S3Store.from_url(spec, endpoint_url=endpoint_url)
     return LocalStore((root / spec).resolve())

@@ -32,7 +32,7 @@ from archive.config import Config
 from archive.errors import ImageError, KuraError, StoreError
 from archive.fixity import entry, fixity_document, fixity_key, hash_key, tree_hashes
 from archive.model import Item, Problem
-from archive.store import LocalStore, open_store
+from archive.store import Store, open_store
 from manifests.collection import build_top_collection
 from manifests.item import build_manifest
 from manifests.urls import Urls
@@ -161,7 +161,7 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load_record(store: LocalStore, item_id: str) -> dict | None:
+def load_record(store: Store, item_id: str) -> dict | None:
     """The item's last record, or None if missing or unreadable (it will be rebuilt)."""
     try:
         record = json.loads(store.get(Urls.record_key(item_id)))
@@ -289,7 +289,7 @@ def build_pages(job: ImageJob) -> dict:
                 }
             )
     for master, source, sha, size in to_keep:  # a failed item leaves no unrecorded master
-        kept = store.exists(master) and store.path(master).stat().st_size == size
+        kept = store.size(master) == size
         if not kept and store.put_file(master, source) != sha:
             store.delete(master)
             raise ImageError(
@@ -339,6 +339,8 @@ class Ingest:
 
         started = time.monotonic()
         started_at = _now()
+        if hasattr(self.store, "check"):  # S3: a missing bucket or bad secret, in one line
+            self.store.check()
         sheet = read_sheet(self.config.sheet_path(), self.config)
         summary = IngestSummary(sheet=sheet.file, problems=list(sheet.problems))
         summary.dry_run = self.options.dry_run
@@ -575,12 +577,9 @@ class Ingest:
                 self.store.put(key, json.dumps(info, indent=2).encode(), durable=True)
 
     def _drop_stale_trees(self, item_id: str, keep: set[str]) -> None:
-        base = self.store.path(f"iiif/{item_id}")
-        if not base.is_dir():
-            return
-        for child in base.iterdir():
-            if child.is_dir() and child.name not in keep:
-                self.store.delete_tree(f"iiif/{item_id}/{child.name}")
+        for name in self.store.folders(f"iiif/{item_id}"):
+            if name not in keep:
+                self.store.delete_tree(f"iiif/{item_id}/{name}")
 
     def _write_top_collection(self) -> None:
         records = [r for r in self._all_records() if r.get("pages")]
