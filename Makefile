@@ -8,7 +8,7 @@ APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
-.PHONY: demo test deps system-deps vendor lint format bench clean
+.PHONY: demo test deps system-deps vendor lint format bench bench-search clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -60,6 +60,11 @@ demo: $(VENV)/.installed vendor
 
 bench: deps
 	$(PY) bench/tiling.py
+
+# Search at 100,000 records against a plain-bigram Whoosh index (a few minutes; N=... to change)
+N ?= 100000
+bench-search: $(VENV)/.installed
+	$(PY) bench/search.py -n $(N)
 
 clean:
 	rm -rf demo-archive .pytest_cache node_modules $(VENDOR)

@@ -1,11 +1,17 @@
 """Search benchmark: Kura's Japanese index against a plain character-bigram Whoosh index.
 
-    .venv/bin/python bench/search.py [-n 100000] [--queries 240] [--procs 1]
+    make bench-search        (or: .venv/bin/python bench/search.py [-n 100000] [--procs 2])
 
 Generates N synthetic records (Japanese titles, descriptions, eras and types, seeded), adds
 the relevance corpus of tests/test_search_corpus.py, and builds both indexes one after the
 other in this process. Reports build time, index size, query latency p50/p95/p99 over a fixed
-mix of queries with a warm searcher, and recall@10 / MRR on the relevance set, side by side.
+mix of queries with a warm searcher, and recall@10 / MRR side by side:
+
+- on the relevance set: its queries over its own corpus (as tests/test_search_relevance.py
+  runs them; this is the figure the issue's target is for);
+- among the noise: the same queries over the N synthetic records too. The synthetic records
+  use the same eras, kinds and words, so many of them are as relevant as the expected ones
+  (1834 finds every 天保5年 record): this figure shows ranking under load, not misses.
 Targets from issue 3 (2 cores): 100,000 records in ≤ 5 min, p95 ≤ 50 ms, p99 ≤ 150 ms,
 recall@10 ≥ 0.98.
 """
@@ -13,6 +19,7 @@ recall@10 ≥ 0.98.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -115,6 +122,13 @@ def _relevance(ids_for) -> tuple[float, float]:
     return sum(recalls) / len(recalls), sum(ranks) / len(ranks)
 
 
+def _baseline_ids(searcher, parser, q: str) -> list[str]:
+    try:
+        return [h["id"] for h in searcher.search(parser.parse(q), limit=10)]
+    except Exception:  # the baseline is allowed to fail on syntax
+        return []
+
+
 def baseline_build(target: Path, records: list[dict]) -> None:
     schema = Schema(id=ID(stored=True, unique=True), text=TEXT(analyzer=NgramAnalyzer(2, 2)))
     ix = whoosh_index.create_in(str(target), schema)
@@ -132,7 +146,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=100_000, help="synthetic records (default 100000)")
     ap.add_argument("--queries", type=int, default=240, help="timed queries (default 240)")
-    ap.add_argument("--procs", type=int, default=1, help="writer processes for Kura's build")
+    ap.add_argument("--procs", type=int, default=2, help="writer processes for Kura's build")
     args = ap.parse_args()
     records = synthetic(args.n) + [record(row) for row in ITEMS]
     assert all(era_range(r["date"]["text"]) for r in records if r["date"])
@@ -147,6 +161,12 @@ def main() -> None:
         kura_lat = _latency(lambda q: kura.search(q, per_page=10), queries)
         kura_rel = _relevance(lambda q: [h.id for h in kura.search(q, per_page=10).hits])
 
+        kura_rel_noise = kura_rel
+        write_index(work / "kura-rel", [record(row) for row in ITEMS])
+        kura_small = SearchIndex(work / "kura-rel")
+        kura_rel = _relevance(lambda q: [h.id for h in kura_small.search(q, per_page=10).hits])
+        kura_small.close()
+
         (work / "base").mkdir()
         t0 = time.perf_counter()
         baseline_build(work / "base", records)
@@ -156,21 +176,29 @@ def main() -> None:
         parser = QueryParser("text", searcher.schema)
 
         def base_ids(q: str) -> list[str]:
-            try:
-                return [h["id"] for h in searcher.search(parser.parse(q), limit=10)]
-            except Exception:  # the baseline is allowed to fail on syntax
-                return []
+            return _baseline_ids(searcher, parser, q)
 
         base_lat = _latency(base_ids, queries)
-        base_rel = _relevance(base_ids)
+        base_rel_noise = _relevance(base_ids)
+        (work / "base-rel").mkdir()
+        baseline_build(work / "base-rel", [record(row) for row in ITEMS])
+        small = whoosh_index.open_dir(str(work / "base-rel")).searcher()
+        base_rel = _relevance(lambda q: _baseline_ids(small, QueryParser("text", small.schema), q))
+        small.close()
         print(f"records: {len(records):,} ({args.n:,} synthetic + {len(ITEMS)} relevance corpus)")
+        print(
+            f"queries: {len(queries)} timed ({len(set(queries))} distinct), {len(CASES)} relevance"
+        )
+        print(f"kura build: {args.procs} writer process(es); cores: {os.cpu_count()}")
         print(f"{'':22}{'kura':>14}{'bigram baseline':>18}")
         print(f"{'build (s)':22}{kura_build:14.1f}{base_build:18.1f}")
         print(f"{'index size (MiB)':22}{_size(work / 'kura'):14.1f}{_size(work / 'base'):18.1f}")
         for label, i in (("p50 (ms)", 0), ("p95 (ms)", 1), ("p99 (ms)", 2)):
             print(f"{label:22}{kura_lat[i]:14.1f}{base_lat[i]:18.1f}")
-        print(f"{'recall@10':22}{kura_rel[0]:14.3f}{base_rel[0]:18.3f}")
-        print(f"{'MRR':22}{kura_rel[1]:14.3f}{base_rel[1]:18.3f}")
+        print(f"{'recall@10 (set)':22}{kura_rel[0]:14.3f}{base_rel[0]:18.3f}")
+        print(f"{'MRR (set)':22}{kura_rel[1]:14.3f}{base_rel[1]:18.3f}")
+        print(f"{'recall@10 (in noise)':22}{kura_rel_noise[0]:14.3f}{base_rel_noise[0]:18.3f}")
+        print(f"{'MRR (in noise)':22}{kura_rel_noise[1]:14.3f}{base_rel_noise[1]:18.3f}")
         print(
             f"build ratio kura/baseline: {kura_build / base_build:.2f}; p95 ratio: {kura_lat[1] / base_lat[1]:.2f}"
         )

@@ -97,8 +97,13 @@ def _tokens(text: str) -> list[str]:
 # -- building ---------------------------------------------------------------------------
 
 
-def _gram_query(fieldname: str, text: str) -> Q.Query | None:
-    """``text`` (normalised) as a run of bigrams in ``fieldname``: a substring match."""
+def _gram_query(fieldname: str, text: str, *, exact: bool = False) -> Q.Query | None:
+    """``text`` (normalised) as its bigrams in ``fieldname``: all of them (a word), or all
+    of them in order (``exact``, a quoted phrase: a substring match).
+
+    A word is not checked for order: reading positions is what made a common word slow on
+    a large index, and a document holding every bigram of a word but not the word is rare.
+    """
     terms = [(term, pos) for term, pos, _, _ in grams(text, index=False)]
     if not terms:
         return None
@@ -107,11 +112,20 @@ def _gram_query(fieldname: str, text: str) -> Q.Query | None:
         if len(term) == 1 and is_japanese(term):  # one kanji: alone, or starting a bigram
             return Q.Or([Q.Term(fieldname, term), Q.Prefix(fieldname, term)])
         return Q.Term(fieldname, term)
-    return Q.Phrase(fieldname, [t for t, _ in terms])
+    words = list(dict.fromkeys(t for t, _ in terms))
+    if exact:
+        return Q.Phrase(fieldname, [t for t, _ in terms])
+    return (
+        Q.And([Q.Term(fieldname, t) for t in words])
+        if len(words) > 1
+        else Q.Term(fieldname, words[0])
+    )
 
 
-def _text_query(text: str, fields: tuple[str, ...] = ("title", "body")) -> Q.Query | None:
-    parts = [q for f in fields if (q := _gram_query(f, text)) is not None]
+def _text_query(
+    text: str, fields: tuple[str, ...] = ("title", "body"), *, exact: bool = False
+) -> Q.Query | None:
+    parts = [q for f in fields if (q := _gram_query(f, text, exact=exact)) is not None]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else Q.Or(parts)
@@ -189,7 +203,7 @@ def _run_query(run: str) -> Q.Query | None:
 def phrase_query(phrase: str) -> Q.Query | None:
     """A quoted phrase: its words next to each other, in the text or in English."""
     options = []
-    text = _text_query(phrase)
+    text = _text_query(phrase, exact=True)
     if text is not None:
         options.append(text)
     english = [t.text for t in _ENGLISH(phrase)]

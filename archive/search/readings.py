@@ -47,22 +47,63 @@ _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 def morphemes(text: str, *, mode: str = "C", fold: bool = True) -> list[Morpheme]:
     """Sudachi's morphemes of ``text`` (variant kanji folded first unless ``fold=False``)."""
+    return list(_morphemes(text, mode, fold))
+
+
+@functools.lru_cache(maxsize=32768)
+def _morphemes(text: str, mode: str, fold: bool) -> tuple[Morpheme, ...]:
+    """Cached: titles, family names and places repeat across an archive's records."""
     if fold:
         from archive.search.variants import fold_variants
 
         text = fold_variants(text)
     text = unicodedata.normalize("NFKC", text)[:_MAX_CHARS]
+    out: list[Morpheme] = []
+    at = 0
+    names, pattern = _local_names() if fold else ({}, None)
+    for m in pattern.finditer(text) if pattern else ():
+        out += _analyse(text[at : m.start()], mode)
+        out.append(Morpheme(m.group(), names[m.group()], m.group()))
+        at = m.end()
+    out += _analyse(text[at:], mode)
+    return tuple(out)
+
+
+@functools.cache
+def _local_names() -> tuple[dict[str, str], re.Pattern]:
+    """The city's names (see :mod:`archive.search.local_names`), folded, longest first
+    (only text that is folded itself is matched: the variant table is built unfolded)."""
+    from archive.search.local_names import FAMILY_NAMES, LOCAL_READINGS
+    from archive.search.variants import fold_variants
+
+    names = dict(LOCAL_READINGS)
+    for family in FAMILY_NAMES:
+        names[family + "家"] = LOCAL_READINGS[family] + "け"
+        names[family + "家文書"] = LOCAL_READINGS[family] + "けもんじょ"
+    names = {fold_variants(k): v for k, v in names.items()}
+    alternatives = sorted(names, key=len, reverse=True)
+    return names, re.compile("|".join(map(re.escape, alternatives)))
+
+
+def _analyse(text: str, mode: str) -> list[Morpheme]:
+    """Sudachi's morphemes; 家 after a surname is read け (澤井家 さわいけ, not さわいか)."""
     if not text.strip():
         return []
     tokenizer, _ = _tokenizer(mode)
-    out = []
+    out: list[Morpheme] = []
+    after_surname = False
     for m in tokenizer.tokenize(text):
         surface = m.surface()
+        pos = m.part_of_speech()
         if not surface.strip():
+            after_surname = False
             continue
         kana = m.reading_form()
-        if not kana or m.part_of_speech()[0] in ("補助記号", "空白") or kana == "キゴウ":
+        if not kana or pos[0] in ("補助記号", "空白") or kana == "キゴウ":
             kana = surface
+        if surface == "家" and after_surname:
+            kana = "ケ"
+        after_surname = pos[2] == "人名" or (pos[1] == "固有名詞" and pos[3] == "姓")
         out.append(Morpheme(surface, kana.translate(_KATA_TO_HIRA), m.normalized_form()))
     return out
 
@@ -80,6 +121,7 @@ _LONG_VOWELS = [
 ]
 
 
+@functools.lru_cache(maxsize=65536)
 def romaji(kana: str) -> str:
     """Hepburn romaji of hiragana/katakana with long vowels folded: きゅうりょう → kyuryo.
 

@@ -26,7 +26,7 @@ from archive.search.analysis import GramTokenizer, normalize, to_hiragana
 from archive.search.readings import morphemes, reading, romaji_words
 from archive.search.readings import romaji as _romaji
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: local readings (archive.search.local_names)
 
 FACET_PERIODS = (
     "縄文", "弥生", "古墳", "飛鳥", "奈良", "平安", "鎌倉", "室町", "安土桃山",

@@ -20,6 +20,7 @@ from archive.i18n import pick
 from archive.model import YearRange
 from archive.search import query as kq
 from archive.search.analysis import normalize
+from archive.search.engine import IndexArrays
 from archive.search.highlight import mark
 from archive.search.indexer import MARKER, index_dir, open_index
 from archive.search.schema import FACET_PERIODS, FACETS
@@ -186,8 +187,12 @@ class SearchIndex:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._stamp = self._marker_stamp()
+        self._open()
+
+    def _open(self) -> None:
         self._searcher = open_index(self.path).searcher()
         self._facets = _FacetTable(self._searcher.reader())
+        self._arrays = IndexArrays(self._searcher)
 
     def _marker_stamp(self) -> tuple[int, int]:
         """Changes when a rebuild swaps a new index folder in."""
@@ -204,10 +209,9 @@ class SearchIndex:
                 # a rebuild swapped a new folder in, or an update committed: open afresh
                 # (Searcher.refresh reuses segment readers and misses new deletions)
                 self._searcher.close()
-                self._searcher = open_index(self.path).searcher()
-                self._facets = _FacetTable(self._searcher.reader())
+                self._open()
                 self._stamp = stamp
-            return self._searcher, self._facets
+            return self._searcher, self._facets, self._arrays
 
     def close(self) -> None:
         self._searcher.close()
@@ -221,7 +225,7 @@ class SearchIndex:
         per_page: int = 20,
     ) -> SearchResult:
         """Search; ``text`` may be anything (the worst case is zero hits)."""
-        searcher, facets = self._current()
+        searcher, facets, arrays = self._current()
         parsed = kq.parse(text)
         wanted = filter_query(parse_filters(filters))
         q = kq.build(parsed)
@@ -232,19 +236,15 @@ class SearchIndex:
         sort = sort if sort in SORTS else "relevance"
         if sort == "relevance" and parsed.empty:
             sort = "id"
-        matched = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+        mask, scores = arrays.evaluate(q)
+        matched = np.flatnonzero(mask)
         total = len(matched)
-        kwargs: dict = {}
-        if sort in ("date", "-date"):
-            kwargs = {"sortedby": ["sort_date", "id"], "reverse": sort == "-date"}
-        elif sort == "id":
-            kwargs = {"sortedby": "id"}
         hits: list[Hit] = []
-        if total > (page - 1) * per_page:
-            results = searcher.search_page(q, page, pagelen=per_page, terms=False, **kwargs)
+        first = (page - 1) * per_page
+        if total > first:
             needles = parsed.needles
-            for r in results:
-                stored = r.fields()
+            for docnum in _page(arrays, matched, scores, sort, first, per_page):
+                stored = searcher.stored_fields(int(docnum))
                 display = stored.get("display") or {}
                 highlights = {"title": mark(display.get("title", ""), needles)}
                 if display.get("summary"):
@@ -253,7 +253,7 @@ class SearchIndex:
                     Hit(
                         id=stored["id"],
                         title=display.get("title", ""),
-                        score=round(float(r.score), 4) if sort == "relevance" else 0.0,
+                        score=round(float(scores[docnum]), 4) if sort == "relevance" else 0.0,
                         highlights=highlights,
                         title_en=display.get("title_en", ""),
                         date=display.get("date", ""),
@@ -274,8 +274,33 @@ class SearchIndex:
         if total == 0 and not parsed.empty:
             from archive.search.suggest import suggest
 
-            result.suggestion = suggest(searcher, parsed, wanted)
+            result.suggestion = suggest(
+                searcher, parsed, wanted, lambda q: bool(arrays.evaluate(q)[0].any())
+            )
         return result
+
+
+def _page(
+    arrays: IndexArrays, matched: np.ndarray, scores: np.ndarray, sort: str, first: int, count: int
+) -> np.ndarray:
+    """The document numbers of one page of ``matched`` in ``sort`` order (ties by ID)."""
+    rank = arrays.id_rank[matched]
+    if sort == "relevance":
+        keys: tuple = (rank, -scores[matched])
+    elif sort == "date":
+        keys = (rank, arrays.sort_date[matched])
+    elif sort == "-date":
+        keys = (-rank, -arrays.sort_date[matched])
+    else:
+        keys = (rank,)
+    wanted = first + count
+    if sort == "relevance" and len(matched) > 4 * wanted:
+        # only the best ``wanted`` scores (and their ties) need a full sort
+        cut = -np.partition(-scores[matched], wanted - 1)[wanted - 1]
+        keep = scores[matched] >= cut
+        matched, keys = matched[keep], tuple(k[keep] for k in keys)
+    order = np.lexsort(keys)
+    return matched[order[first:wanted]]
 
 
 _OPEN: dict[Path, SearchIndex] = {}

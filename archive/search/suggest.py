@@ -7,6 +7,8 @@ for Latin) or dropped; the suggestion is offered only if it finds something.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from whoosh import query as Q
 
 from archive.search import query as kq
@@ -16,10 +18,14 @@ _FIELDS_JA = ("words",)
 _FIELDS_LATIN = ("romaji", "english", "words")
 
 
-def _hits(searcher, q: Q.Query, wanted: Q.Query | None) -> bool:
+def _whoosh_finds(searcher) -> Callable[[Q.Query], bool]:
+    return lambda q: searcher.search(q, limit=1, terms=False).scored_length() > 0
+
+
+def _hits(finds: Callable[[Q.Query], bool], q: Q.Query, wanted: Q.Query | None) -> bool:
     if wanted is not None:
         q = Q.And([q, wanted])
-    return searcher.search(q, limit=1, terms=False).scored_length() > 0
+    return finds(q)
 
 
 def _correct(searcher, word: str) -> str | None:
@@ -36,13 +42,20 @@ def _correct(searcher, word: str) -> str | None:
     return None
 
 
-def suggest(searcher, parsed: kq.ParsedQuery, wanted: Q.Query | None) -> str | None:
-    """A query close to ``parsed`` that finds something, or None."""
+def suggest(
+    searcher,
+    parsed: kq.ParsedQuery,
+    wanted: Q.Query | None,
+    finds: Callable[[Q.Query], bool] | None = None,
+) -> str | None:
+    """A query close to ``parsed`` that finds something, or None; ``finds(query)`` tells
+    whether a query has hits (by default a Whoosh search)."""
+    finds = finds or _whoosh_finds(searcher)
     words: list[str] = []
     changed = False
     for word in parsed.words:
         q = kq.word_query(normalize(word))
-        if q is not None and _hits(searcher, q, wanted):
+        if q is not None and _hits(finds, q, wanted):
             words.append(word)
             continue
         changed = True
@@ -54,6 +67,6 @@ def suggest(searcher, parsed: kq.ParsedQuery, wanted: Q.Query | None) -> str | N
     candidate = kq.ParsedQuery(words, list(parsed.phrases) if not changed else [])
     if candidate.empty or candidate.text() == parsed.text():
         return None
-    if _hits(searcher, kq.build(candidate), wanted):
+    if _hits(finds, kq.build(candidate), wanted):
         return candidate.text()
     return None

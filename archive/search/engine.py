@@ -1,0 +1,287 @@
+"""Evaluating a query over the whole index with numpy, for totals, facets and ranking.
+
+Whoosh's matchers walk every matching document in Python, twice (once to count and collect
+facets, once to score): a word found in a third of 100,000 records cost hundreds of
+milliseconds, and a year or era (two open-ended numeric ranges) touched most of the index.
+Here each node of the query (built by :mod:`archive.search.query`, still a Whoosh query)
+becomes a dense array over the index's documents:
+
+- a term: its posting list (ids and weights) read block by block once and cached, scored
+  with Whoosh's BM25F (same idf, same length normalisation, field boosts in the weights),
+  so the ranking is the one Whoosh gives;
+- a year range (``start``/``end`` numeric ranges): one comparison on per-document arrays
+  read from the index's columns when the searcher opens;
+- And / Or: the masks combined and the scores summed, as Whoosh does;
+- a prefix: the union of its terms, their scores summed;
+- a phrase (only quoted phrases are phrases): the terms' intersection, then the positions
+  of those candidates only;
+- anything else: Whoosh's ``docs_for_query``, constant score.
+
+Only the page's hits are then read from the stored fields.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from math import log
+
+import numpy as np
+from whoosh import query as Q
+
+__all__ = ["IndexArrays"]
+
+_B, _K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults
+_CACHE_TERMS = 1024
+_MAX_PREFIX_TERMS = 512
+_UNDATED = 2**31 - 1
+
+
+def _byte_to_length_table() -> np.ndarray:
+    from whoosh.util.numeric import byte_to_length
+
+    return np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class IndexArrays:
+    """Per-document arrays of one open searcher, and a cache of posting lists."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.schema = searcher.schema
+        self.size = self.reader.doc_count_all()
+        self.live = np.zeros(self.size, dtype=bool)
+        self.live[np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)] = True
+        sort_date = self._column("sort_date", _UNDATED)
+        self.dated = sort_date != _UNDATED
+        self.start = self._column("start", 0)
+        self.end = self._column("end", 0)
+        self.sort_date = sort_date
+        ids = np.array(list(self.reader.column_reader("id")), dtype=object)
+        self.id_rank = np.empty(self.size, dtype=np.int64)
+        self.id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(self.size)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- per-document arrays ----------------------------------------------------------
+
+    def _column(self, name: str, default: int) -> np.ndarray:
+        if not self.reader.has_column(name):
+            return np.full(self.size, default, dtype=np.int64)
+        values = self.reader.column_reader(name)
+        return np.fromiter((default if v is None else v for v in values), np.int64, self.size)
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Each document's length of ``field`` (as Whoosh stores it, one byte)."""
+        found = self._lengths.get(field)
+        if found is None:
+            found = np.zeros(self.size, dtype=np.float64)
+            table = _byte_to_length_table()
+            for seg, offset in self.reader.leaf_readers():
+                try:
+                    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+                    col = seg._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                    raw = np.fromiter(col or (), np.int64, seg.doc_count_all() if col else 0)
+                    found[offset : offset + len(raw)] = table[raw]
+                except (AttributeError, ImportError):  # another codec: the slow, public way
+                    for i in range(seg.doc_count_all()):
+                        found[offset + i] = seg.doc_field_length(i, field, 0) or 0
+            self._lengths[field] = found
+        return found
+
+    # -- posting lists ----------------------------------------------------------------
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(doc ids, weights) of one term, deleted documents included; cached."""
+        key = (field, text)
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for seg, offset in self.reader.leaf_readers():
+            if (field, text) not in seg:
+                continue
+            m = seg.postings(field, text)
+            m = getattr(m, "child", m)  # deletions are the live mask's job
+            block_ids, block_weights = _read_all(m)
+            ids.append(block_ids + offset)
+            weights.append(block_weights)
+        found = (
+            np.concatenate(ids) if ids else np.zeros(0, np.int64),
+            np.concatenate(weights) if weights else np.zeros(0, np.float64),
+        )
+        with self._lock:
+            self._terms[key] = found
+            if len(self._terms) > _CACHE_TERMS:
+                self._terms.popitem(last=False)
+        return found
+
+    # -- evaluation -------------------------------------------------------------------
+
+    def evaluate(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
+        """(mask, scores) over every document for ``q``; deleted documents never match."""
+        mask, score = self._eval(q)
+        mask = mask & self.live
+        return mask, np.where(mask, score, 0.0)
+
+    def _empty(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.size, dtype=bool), np.zeros(self.size)
+
+    def _eval(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(q, Q.Term):
+            return self._term(q.fieldname, q.text, q.boost)
+        if isinstance(q, Q.NumericRange) and q.fieldname in ("start", "end", "sort_date"):
+            return self._range(q)
+        if isinstance(q, Q.And):
+            mask, score = np.ones(self.size, dtype=bool), np.zeros(self.size)
+            for sub in q.subqueries:
+                m, s = self._eval(sub)
+                mask &= m
+                score += s
+            return mask, np.where(mask, score, 0.0) * q.boost
+        if isinstance(q, Q.Or):
+            mask, score = self._empty()
+            for sub in q.subqueries:
+                m, s = self._eval(sub)
+                mask |= m
+                score += s
+            return mask, score * q.boost
+        if isinstance(q, Q.Prefix):
+            return self._prefix(q)
+        if isinstance(q, Q.Phrase):
+            return self._phrase(q)
+        if isinstance(q, Q.Every):
+            return np.ones(self.size, dtype=bool), np.zeros(self.size)
+        if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
+            return self._empty()
+        mask = np.zeros(self.size, dtype=bool)  # anything else: Whoosh, constant score
+        mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
+        return mask, mask * float(getattr(q, "boost", 1.0))
+
+    def _term(self, field: str, text, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        mask, score = self._empty()
+        if field not in self.schema:
+            return mask, score
+        text = _text(self.schema[field].to_bytes(text)) if not isinstance(text, str) else text
+        ids, weights = self.postings(field, text)
+        if not len(ids):
+            return mask, score
+        mask[ids] = True
+        if self.schema[field].scorable:
+            idf = log(self.size / (len(ids) + 1)) + 1
+            avg = self.reader.field_length(field) / (self.size or 1) or 1.0
+            fl = self.lengths(field)[ids]
+            score[ids] = idf * (weights * (_K1 + 1)) / (weights + _K1 * ((1 - _B) + _B * fl / avg))
+        else:
+            score[ids] = 1.0
+        return mask, score * boost
+
+    def _prefix(self, q: Q.Prefix) -> tuple[np.ndarray, np.ndarray]:
+        """Scored as Whoosh scores it: the sum of its terms' scores (the boost applies from
+        two terms on)."""
+        terms = []
+        for term in self.reader.expand_prefix(q.fieldname, q.text):
+            terms.append(_text(term))
+            if len(terms) >= _MAX_PREFIX_TERMS:
+                break
+        if len(terms) == 1:
+            return self._term(q.fieldname, terms[0], 1.0)
+        mask, score = self._empty()
+        for term in terms:
+            m, s = self._term(q.fieldname, term, 1.0)
+            mask |= m
+            score += s
+        return mask, score * q.boost
+
+    def _range(self, q: Q.NumericRange) -> tuple[np.ndarray, np.ndarray]:
+        values = getattr(self, q.fieldname)
+        mask = self.dated.copy()
+        if q.start is not None:
+            mask &= values >= q.start if not q.startexcl else values > q.start
+        if q.end is not None:
+            mask &= values <= q.end if not q.endexcl else values < q.end
+        return mask, mask * float(q.boost)
+
+    def _phrase(self, q: Q.Phrase) -> tuple[np.ndarray, np.ndarray]:
+        mask, score = np.ones(self.size, dtype=bool), np.zeros(self.size)
+        for word in q.words:
+            m, s = self._term(q.fieldname, word, q.boost)
+            mask &= m
+            score += s
+        candidates = np.flatnonzero(mask & self.live)
+        if len(candidates) and len(q.words) > 1:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self._in_order(q, candidates)] = True
+        return mask, np.where(mask, score, 0.0)
+
+    def _in_order(self, q: Q.Phrase, candidates: np.ndarray) -> np.ndarray:
+        """The candidates where the phrase's words stand next to each other, in order."""
+        fmt = self.schema[q.fieldname].format
+        starts: dict[int, set[int]] | None = None
+        for k, word in enumerate(q.words):
+            values = self._values(q.fieldname, word, candidates)
+            if values is None:  # not Whoosh's own codec: let Whoosh check the phrase
+                return np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
+            found = {d: {p - k for p in fmt.decode_positions(v)} for d, v in values.items()}
+            if starts is None:
+                starts = found
+            else:
+                starts = {d: s & found[d] for d, s in starts.items() if d in found}
+                starts = {d: s for d, s in starts.items() if s}
+        return np.array(sorted(starts or ()), dtype=np.int64)
+
+    def _values(self, field: str, text: str, docs: np.ndarray) -> dict[int, bytes] | None:
+        """The encoded posting values (positions) of one term in ``docs`` only."""
+        out: dict[int, bytes] = {}
+        for seg, offset in self.reader.leaf_readers():
+            if (field, text) not in seg:
+                continue
+            m = seg.postings(field, text)
+            m = getattr(m, "child", m)
+            if not hasattr(m, "_read_values"):
+                return None
+            while m.is_active():
+                m._read_ids()
+                ids = np.asarray(m._ids, dtype=np.int64) + offset
+                where = np.flatnonzero(np.isin(ids, docs, assume_unique=True))
+                if len(where):
+                    m._read_values()
+                    for i in where:
+                        out[int(ids[i])] = m._values[i]
+                m._next_block()
+        return out
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _read_all(m) -> tuple[np.ndarray, np.ndarray]:
+    """All (ids, weights) of a leaf matcher: a block at a time from Whoosh's own codec
+    (W3LeafMatcher), or posting by posting from any other matcher."""
+    ids: list = []
+    weights: list = []
+    if hasattr(m, "_read_ids") and hasattr(m, "_read_weights"):
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int64))
+            w = m._weights
+            weights.append(
+                np.full(len(m._ids), 1.0) if w is None else np.asarray(w, dtype=np.float64)
+            )
+            m._next_block()
+        if ids:
+            return np.concatenate(ids), np.concatenate(weights)
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
