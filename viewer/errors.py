@@ -5,12 +5,20 @@ Paths under ``/api/`` get JSON instead: ``{"error": {"status", "title", "message
 A view says what is missing with ``abort(404, "… / …")``; that text is shown as is. Errors
 without a message of their own get a standard one. Unexpected exceptions (which Flask
 logs) are shown as a 500 page that reveals nothing of the server.
+
+A query string longer than ``MAX_QUERY_STRING`` is a 414 before any view runs: pages repeat
+their query in links (the language and mode switches), so an unbounded one would make every
+page many times larger than the request.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+# bytes; real links stay far below (q ≤ 200 characters, iiif-content ≤ 4096), and most
+# proxies refuse a request line over 8 KB anyway
+MAX_QUERY_STRING = 8192
 
 # status → (Japanese title, English title, message shown when the error carries none)
 TITLES: dict[int, tuple[str, str, str]] = {
@@ -25,6 +33,11 @@ TITLES: dict[int, tuple[str, str, str]] = {
         "お探しのページはありません。アドレスをお確かめください / no page at this address",
     ),
     405: ("使えない操作です", "Method not allowed", "この操作はできません / method not allowed"),
+    414: (
+        "アドレスが長すぎます",
+        "URI too long",
+        "アドレスが長すぎます。検索の言葉や条件を減らしてください / the address is too long; use fewer search words or filters",
+    ),
     500: (
         "サーバーの内部エラーです",
         "Internal server error",
@@ -50,5 +63,11 @@ def handle_http_error(error: HTTPException) -> tuple[str | Response, int]:
     return page, code
 
 
+def refuse_long_query() -> None:
+    if len(request.query_string) > MAX_QUERY_STRING:
+        abort(414)
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_long_query)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -48,8 +48,12 @@ def store_path(key: str) -> Path:
     except StoreError:
         not_found(key)
     root = served().store.root.resolve()
-    path = (root / key).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    try:
+        path = (root / key).resolve()
+        found = path.is_relative_to(root) and path.is_file()
+    except (OSError, RuntimeError):  # a name too long, a loop of links (RuntimeError < 3.13)
+        found = False
+    if not found:
         not_found(key)
     return path
 

@@ -172,7 +172,10 @@ def show(lid: str) -> str:
 
 def _choice(step: Step) -> int | None:
     value = request.args.get("choice", "")
-    if step.question and value.isdigit() and int(value) < len(step.question.choices):
+    # ASCII digits only ("²".isdigit() is true but int("²") fails), and short
+    if not (value.isascii() and value.isdigit() and len(value) <= 3):
+        return None
+    if step.question and int(value) < len(step.question.choices):
         return int(value)
     return None
 

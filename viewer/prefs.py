@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Response, g, request
+from werkzeug.datastructures import MultiDict
+
+from viewer.errors import MAX_QUERY_STRING
 
 LANGS = ("ja", "en")
 MODES = ("standard", "senior", "kids")
@@ -42,8 +45,9 @@ def _mode(value: str | None) -> str | None:
 
 
 def _grade(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and int(value) in GRADES else None
+    value = (value or "").strip()[:2]
+    # ASCII digits only: "²".isdigit() is true but int("²") fails
+    return int(value) if value.isascii() and value.isdigit() and int(value) in GRADES else None
 
 
 def current() -> Prefs:
@@ -74,8 +78,11 @@ def remember(response: Response) -> Response:
 
 
 def url_with(**changes: object) -> str:
-    """The current page's URL with some query parameters changed (None removes one)."""
-    params = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    """The current page's URL with some query parameters changed (None removes one).
+
+    A query string over the limit (an error page) is not carried on."""
+    args = request.args if len(request.query_string) <= MAX_QUERY_STRING else MultiDict()
+    params = [(k, v) for k, v in args.items(multi=True) if k not in changes]
     params += [(k, str(v)) for k, v in changes.items() if v is not None]
     query = urlencode(params)
     return request.path + (f"?{query}" if query else "")

@@ -1,11 +1,14 @@
 """The search state carried in a URL (``/search`` and ``/api/search`` read the same one):
 ``q``, one or more of each facet filter (``type``, ``designation``, ``period``, ``place``,
 ``images``), ``year``, ``sort``, ``page`` and ``per_page``. Every value is bounded here, so
-no request can ask the index for unbounded work.
+no request can ask the index for unbounded work; a year filter with a number of seven or more
+digits (no year has one) is dropped like any unknown value.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -22,11 +25,18 @@ PER_PAGE_CHOICES = (10, 20, 50, 100)  # offered on the page; the API takes any 1
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 FILTER_NAMES = (*FACETS, "year")
+# a number no year has (the index's numeric fields hold 32 bits; int() reads "1_000")
+HUGE_NUMBER = re.compile(r"\d[\d_]{6,}")
 
 
 def _int(value: str | None, default: int) -> int:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 6 else default
+    # ASCII digits only: "²".isdigit() is true but int("²") fails
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else default
+
+
+def _huge(value: str) -> bool:
+    return bool(HUGE_NUMBER.search(unicodedata.normalize("NFKC", value)))
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,8 @@ class SearchParams:
         filters: dict[str, list[str]] = {}
         for name in FILTER_NAMES:
             values = [v.strip()[:MAX_VALUE] for v in args.getlist(name) if v.strip()]
+            if name == "year":
+                values = [v for v in values if not _huge(v)]
             if values:
                 filters[name] = list(dict.fromkeys(values))[:MAX_VALUES]
         sort = args.get("sort", "relevance")

@@ -39,7 +39,10 @@ class ServedArchive:
         if not ITEM_ID.fullmatch(item_id):
             return None
         key = Urls.record_key(item_id)
-        if not self.store.exists(key):
+        try:
+            if not self.store.exists(key):
+                return None
+        except OSError:  # an id too long for a file name: no such record
             return None
         try:
             data = json.loads(self.store.get(key))
@@ -55,7 +58,7 @@ class ServedArchive:
             if not self.store.exists(key):
                 return None
             data = json.loads(self.store.get(key))
-        except (ValueError, StoreError) as exc:
+        except (ValueError, StoreError, OSError) as exc:
             log.warning("%s: %s", key, exc)
             return None
         return data if isinstance(data, dict) else None
