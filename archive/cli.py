@@ -52,12 +52,20 @@ def _config(ctx: click.Context):
     default=None,
     help="メッセージの言語 (既定: 日本語) / language of messages (default ja)",
 )
+@click.option(
+    "--endpoint-url",
+    default=None,
+    metavar="URL",
+    help="S3 互換ストレージのエンドポイント (store が s3:// のとき; 既定は AWS の設定) / S3-compatible endpoint for an s3:// store (default: boto3's settings)",
+)
 @click.version_option(__version__, prog_name="kura")
 @click.pass_context
-def cli(ctx: click.Context, directory: Path, lang: str | None) -> None:
+def cli(ctx: click.Context, directory: Path, lang: str | None, endpoint_url: str | None) -> None:
     """Kura (蔵): 市の歴史資料の IIIF デジタルアーカイブ / a IIIF digital archive."""
     if lang:
         os.environ["KURA_LANG"] = lang
+    if endpoint_url:  # boto3's own variable, so ingest workers and every store see it
+        os.environ["AWS_ENDPOINT_URL_S3"] = endpoint_url
     ctx.obj = {"dir": directory}
 
 
@@ -311,6 +319,122 @@ def export_bag(ctx: click.Context, ids: tuple[str, ...], output: Path) -> None:
             click.echo(f"{pick('エラー', 'error')}: {exc}", err=True)
     if failed:
         sys.exit(1)
+
+
+@export.command("opendata")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="書き出すファイル (既定: ストアの opendata/…csv) / file to write (default: opendata/…csv in the store)",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="画像と資料ページの URL の基点 (既定: kura.toml の base_url) / base of image and page URLs",
+)
+@click.pass_context
+def export_opendata(ctx: click.Context, output: Path | None, base_url: str | None) -> None:
+    """自治体標準オープンデータセット「文化財一覧」の CSV を書き出す / write the 文化財一覧 open-data CSV."""
+    from archive.opendata import opendata_csv, opendata_key
+    from archive.store import open_store
+
+    config = _config(ctx)
+    store = open_store(config.store, config.root)
+    data = opendata_csv(store, config, base_url)
+    rows = data.count(b"\r\n") - 1
+    if output is None:
+        store.put(opendata_key(config), data, durable=True)
+        where = f"{config.store}/{opendata_key(config)}"
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise KuraError(f"{output}: 書き込めません / cannot write: {exc.strerror}") from exc
+        where = str(output)
+    click.echo(
+        pick(f"文化財一覧: {rows} 件 → {where}", f"cultural properties: {rows} rows → {where}")
+    )
+
+
+@cli.command()
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="s3://BUCKET/PREFIX",
+    help="公開先のバケットと接頭辞 / the bucket (and key prefix) to publish to",
+)
+@click.option(
+    "--base-url",
+    required=True,
+    metavar="URL",
+    help="公開 URL の基点 (CDN やバケットの URL); JSON の id をこれに書き換える / the public base URL; JSON ids are rewritten to it",
+)
+@click.option(
+    "--endpoint-url",
+    default=None,
+    metavar="URL",
+    help="S3 互換ストレージのエンドポイント (既定: AWS の設定) / S3-compatible endpoint (default: boto3's settings)",
+)
+@click.option(
+    "--delete",
+    is_flag=True,
+    help="手元にないキーをバケットから消す / delete keys in the bucket that the archive no longer has",
+)
+@click.option(
+    "--set-cors",
+    is_flag=True,
+    help="IIIF に必要な CORS 規則をバケットに設定 / set the bucket CORS rule IIIF viewers need",
+)
+@click.option("--masters", is_flag=True, help="マスター画像も送る / also publish the kept masters")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=16,
+    show_default=True,
+    help="同時アップロード数 / parallel uploads",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="送るものを数えるだけ / count what would be sent, send nothing"
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="進行状況バー (既定: 端末のときだけ) / progress bar (default: on a terminal)",
+)
+@click.pass_context
+def publish(
+    ctx: click.Context,
+    target: str,
+    base_url: str,
+    endpoint_url: str | None,
+    delete: bool,
+    set_cors: bool,
+    masters: bool,
+    jobs: int,
+    dry_run: bool,
+    progress: bool | None,
+) -> None:
+    """アーカイブを S3 互換ストレージへ差分公開する / publish the archive to S3 (only what changed)."""
+    from archive.publish import Publisher
+
+    publisher = Publisher(
+        _config(ctx),
+        target,
+        base_url,
+        endpoint_url=endpoint_url,
+        delete=delete,
+        set_cors=set_cors,
+        masters=masters,
+        workers=jobs,
+        dry_run=dry_run,
+        progress=progress,
+    )
+    click.echo(publisher.run().line())
 
 
 @cli.command()

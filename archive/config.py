@@ -29,6 +29,11 @@ class Config:
     max_pixels: int = DEFAULT_MAX_PIXELS
     keep_masters: bool = True
     sheet: str = ""
+    # [opendata]: the 全国地方公共団体コード (6 digits), the 地方公共団体名, and the licence of
+    # the metadata (CC0 unless said otherwise; images keep each item's own rights)
+    opendata_code: str = ""
+    municipality: str = ""
+    metadata_license: str = "http://creativecommons.org/publicdomain/zero/1.0/"
 
     @property
     def store_dir(self) -> Path:
@@ -92,7 +97,18 @@ def load_config(root: Path) -> Config:
     provider = data.get("provider", {})
     if not isinstance(provider, dict):
         raise ConfigError(f"{path}: [provider] は表にしてください / must be a table")
+    opendata = data.get("opendata", {})
+    if not isinstance(opendata, dict):
+        raise ConfigError(f"{path}: [opendata] は表にしてください / must be a table")
+    code = str(opendata.get("code", ""))
+    if code and not (code.isascii() and code.isdigit() and len(code) == 6):
+        raise ConfigError(
+            f"{path}: [opendata] code は6桁の全国地方公共団体コードにしてください (例: 132233) / code must be the 6-digit local government code"
+        )
     return Config(
+        opendata_code=code,
+        municipality=str(opendata.get("name", "")),
+        metadata_license=str(opendata.get("license", Config.metadata_license)),
         root=root,
         title=_lang_map(data.get("title", {"ja": root.name}), "title", path),
         base_url=base_url,

@@ -28,6 +28,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from archive import __version__
+from archive.changes import feed_needs_work, update_feed
 from archive.config import Config
 from archive.errors import ImageError, KuraError, StoreError
 from archive.fixity import entry, fixity_document, fixity_key, hash_key, tree_hashes
@@ -353,6 +354,7 @@ class Ingest:
             self.store.sweep_temp("records", depth=1)
             self.store.sweep_temp("fixity", depth=1)
             self.store.sweep_temp("state", depth=1)
+            self.store.sweep_temp("activity", depth=1)
             self.store.sweep_temp("masters", depth=3)  # masters/{id}/{sha}/{file}
 
         jobs: list[ImageJob] = []
@@ -396,7 +398,10 @@ class Ingest:
             or not self.store.exists(Urls.collection_key("top"))
         ):
             self._write_top_collection()
+            update_feed(self.store, self.config.base_url)  # before the marker goes
             self.store.delete(TOP_PENDING)
+        elif feed_needs_work(self.store):  # no feed yet, or one cut short
+            update_feed(self.store, self.config.base_url)
         summary.outcomes.sort(key=lambda o: o.id)
         summary.seconds = time.monotonic() - started
         summary.finished_at = _now()

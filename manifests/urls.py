@@ -55,6 +55,19 @@ class Urls:
         """The compiled lesson (steps, sanitised HTML) that the viewer's player reads."""
         return f"lessons/{lesson_id}.json"
 
+    @staticmethod
+    def activity_key(name: str = "all-changes") -> str:
+        """The IIIF Change Discovery feed: ``all-changes`` (the OrderedCollection) and its
+        pages ``page-{n}``."""
+        return f"activity/{name}.json"
+
+    @staticmethod
+    def opendata_key(code: str = "") -> str:
+        """The 文化財一覧 open-data CSV, named by the municipality code like the portals'."""
+        return (
+            f"opendata/{code}_cultural_property.csv" if code else "opendata/cultural_property.csv"
+        )
+
     # --- IIIF ids -------------------------------------------------------------------
     def manifest(self, item_id: str) -> str:
         return self.absolute(self.manifest_key(item_id))
@@ -86,6 +99,12 @@ class Urls:
 
     def record(self, item_id: str) -> str:
         return self.absolute(self.record_key(item_id))
+
+    def activity(self, name: str = "all-changes") -> str:
+        return self.absolute(self.activity_key(name))
+
+    def opendata(self, code: str = "") -> str:
+        return self.absolute(self.opendata_key(code))
 
     # --- viewer pages ----------------------------------------------------------------
     def item_page(self, item_id: str) -> str:

@@ -1,0 +1,145 @@
+"""The open-data file: デジタル庁「自治体標準オープンデータセット」の「文化財一覧」 as CSV.
+
+Columns are the standard's, in its order (``COLUMNS``); the file is UTF-8 with a BOM (what
+Excel needs to open it correctly, as the standard's notes ask) and CRLF line ends. One row per
+item that has a designation (``文化財分類``): the list is of cultural properties, so records
+of plain materials stay out. ``画像`` is the item's IIIF thumbnail (a size listed in its
+``info.json``, so it exists on a level-0 server), ``画像_ライセンス`` the item's rights as a
+short label with its URI, ``URL`` the item page.
+
+Cells that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+…``, ``@…``) are
+written with a leading apostrophe, as OWASP advises for CSV injection; plain numbers such as
+a negative coordinate are left as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from archive.config import Config
+from archive.errors import StoreError
+from archive.rights import rights_label
+
+# 自治体標準オープンデータセット「文化財一覧」の項目 (in the standard's order)
+COLUMNS = (
+    "全国地方公共団体コード",
+    "ID",
+    "地方公共団体名",
+    "文化財分類",
+    "種類",
+    "名称",
+    "名称_カナ",
+    "名称_英語",
+    "場所名称",
+    "住所",
+    "方書",
+    "緯度",
+    "経度",
+    "員数（数）",
+    "員数（単位）",
+    "所有者等",
+    "文化財指定日",
+    "概要",
+    "概要_英語",
+    "説明",
+    "説明_英語",
+    "画像",
+    "画像_ライセンス",
+    "URL",
+    "備考",
+)
+# columns copied from the sheet as they are (the sheet's headers are the standard's)
+FROM_SHEET = {c for c in COLUMNS} - {
+    "全国地方公共団体コード",
+    "ID",
+    "地方公共団体名",
+    "方書",
+    "画像",
+    "画像_ライセンス",
+    "URL",
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: formula-like text gets a ``'``."""
+    value = value.replace("\r\n", "\n")
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def opendata_key(config: Config) -> str:
+    from manifests.urls import Urls
+
+    return Urls.opendata_key(config.opendata_code)
+
+
+def _thumbnail(record: dict, urls: Any) -> str:
+    from manifests.item import thumbnail_size
+
+    pages = record.get("pages") or []
+    if not pages:
+        return ""
+    page = pages[0]
+    size = thumbnail_size(page)
+    listed = [tuple(s) for s in page.get("sizes") or []]
+    segment = f"{size[0]},{size[1]}" if size in listed else "max"
+    return urls.image(record["id"], page["image"], segment)
+
+
+def row(record: dict, config: Config, urls: Any) -> list[str]:
+    fields = record.get("fields") or {}
+    rights = str(record.get("rights") or "")
+    values = {column: str(fields.get(column, "")) for column in FROM_SHEET}
+    values.update(
+        {
+            "全国地方公共団体コード": config.opendata_code,
+            "ID": record["id"],
+            "地方公共団体名": config.municipality,
+            "方書": "",
+            "画像": _thumbnail(record, urls),
+            "画像_ライセンス": f"{rights_label(rights, 'ja')} ({rights})" if rights else "",
+            "URL": urls.item_page(record["id"]),
+        }
+    )
+    return [safe_cell(values[column]) for column in COLUMNS]
+
+
+def records_of(store: Any) -> list[dict]:
+    found = []
+    for key in store.list("records"):
+        name = key.removeprefix("records/")
+        if "/" in name or not name.endswith(".json"):
+            continue
+        try:
+            record = json.loads(store.get(key))
+        except (StoreError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("id") == name[: -len(".json")]:
+            found.append(record)
+    return sorted(found, key=lambda r: r["id"])
+
+
+def build_csv(records: list[dict], config: Config, base_url: str) -> bytes:
+    """The CSV bytes (UTF-8 with BOM, CRLF) for the items that have a designation."""
+    from manifests.urls import Urls
+
+    urls = Urls(base_url)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(COLUMNS)
+    for record in records:
+        if str((record.get("fields") or {}).get("文化財分類", "")).strip():
+            writer.writerow(row(record, config, urls))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def opendata_csv(store: Any, config: Config, base_url: str | None = None) -> bytes:
+    """The open-data CSV of every record in ``store``, with URLs under ``base_url``."""
+    return build_csv(records_of(store), config, base_url or config.base_url)

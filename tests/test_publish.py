@@ -1,0 +1,200 @@
+"""``kura publish`` to a real S3 server (SeaweedFS): ids rewritten, incremental, resumable
+after a kill, --delete, --set-cors (preflight and simple GET from another origin), errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.publish import CRASH_ENV, rebase, render
+from archive.store import LocalStore, open_store
+from ingest.pipeline import Ingest, IngestOptions
+from tests.conftest import make_scan
+
+if TYPE_CHECKING:
+    from tests.s3server import Seaweed
+
+pytest_plugins = ["tests.s3server"]  # the seaweed and s3env fixtures
+
+PUBLIC = "https://archive.example.jp/kura"
+
+
+def ingest(root: Path) -> None:
+    from archive.config import load_config
+
+    summary = Ingest(load_config(root), IngestOptions(jobs=1)).run()
+    assert not summary.failed
+
+
+def publish(root: Path, target: str, *extra: str) -> dict:
+    result = CliRunner().invoke(
+        cli,
+        ["--lang", "en", "-C", str(root), "publish", "--to", target, "--base-url", PUBLIC, *extra],
+    )
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    numbers = line.split("— ", 1)[1]
+    return {
+        "uploaded": int(numbers.split(" uploaded")[0]),
+        "unchanged": int(numbers.split(", ")[1].split(" unchanged")[0]),
+        "deleted": int(numbers.split(", ")[2].split(" deleted")[0]),
+        "line": line,
+    }
+
+
+@pytest.fixture
+def published(s3env: Seaweed, sample_project: Path) -> tuple[Path, str]:
+    ingest(sample_project)
+    target = f"s3://{s3env.new_bucket()}/site"
+    return sample_project, target
+
+
+def test_rebase_moves_only_urls_under_the_old_base() -> None:
+    doc = {"id": "http://a/iiif/x", "other": "http://ab/x", "list": ["http://a", "text"]}
+    assert rebase(doc, "http://a", "https://b") == {
+        "id": "https://b/iiif/x",
+        "other": "http://ab/x",
+        "list": ["https://b", "text"],
+    }
+    assert render("iiif/x/0,0/default.jpg", b"http://a", "http://a", "https://b") == b"http://a"
+
+
+def test_publish_then_republish_uploads_nothing(published, s3env: Seaweed) -> None:
+    root, target = published
+    first = publish(root, target)
+    local = LocalStore(root / "public")
+    assert first["uploaded"] > 30 and first["unchanged"] == 0
+    remote = open_store(target, root)
+    keys = set(remote.list(""))
+    assert {k for k in local.list("iiif")} <= keys
+    assert not any(k.startswith(("state/", "fixity/", "masters/")) for k in keys)
+    manifest = json.loads(remote.get("iiif/sashida-nikki/manifest.json"))
+    assert manifest["id"] == f"{PUBLIC}/iiif/sashida-nikki/manifest.json"
+    assert "127.0.0.1" not in json.dumps(manifest)
+    info_key = next(k for k in keys if k.startswith("iiif/bonsho/") and k.endswith("info.json"))
+    assert json.loads(remote.get(info_key))["id"].startswith(f"{PUBLIC}/iiif/bonsho/")
+    tile = next(k for k in keys if k.endswith(".jpg"))
+    assert remote.get(tile) == local.get(tile)  # tiles as they are
+    assert any(k.startswith("opendata/") for k in keys)
+    assert json.loads(remote.get("activity/all-changes.json"))["id"].startswith(PUBLIC)
+
+    again = publish(root, target)
+    assert again["uploaded"] == 0, again["line"]
+    assert again["unchanged"] == first["uploaded"]
+
+
+def test_changed_item_sends_only_its_documents(published) -> None:
+    root, target = published
+    publish(root, target)
+    sheet = root / "items.csv"
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8-sig").replace("真福寺梵鐘", "真福寺の梵鐘"),
+        encoding="utf-8-sig",
+    )
+    ingest(root)
+    result = publish(root, target)
+    # the manifest, the record, the top collection, the feed, the open-data file
+    assert 0 < result["uploaded"] <= 8, result["line"]
+    remote = open_store(target, root)
+    assert "真福寺の梵鐘" in remote.get("iiif/bonsho/manifest.json").decode()
+    feed = json.loads(remote.get("activity/page-0.json"))
+    assert feed["orderedItems"][-1]["type"] == "Update"
+    assert feed["orderedItems"][-1]["object"]["id"] == f"{PUBLIC}/iiif/bonsho/manifest.json"
+
+
+def test_delete_removes_only_with_the_flag(published) -> None:
+    root, target = published
+    publish(root, target)
+    remote = open_store(target, root)
+    remote.put("iiif/gone/manifest.json", b"{}")
+    kept = publish(root, target)
+    assert kept["deleted"] == 0 and "only in the bucket" in kept["line"]
+    assert remote.exists("iiif/gone/manifest.json")
+    removed = publish(root, target, "--delete")
+    assert removed["deleted"] == 1
+    assert not remote.exists("iiif/gone/manifest.json")
+
+
+def test_cors_rule_preflight_and_simple_get(published, s3env: Seaweed) -> None:
+    root, target = published
+    publish(root, target, "--set-cors")
+    bucket = target[len("s3://") :].split("/")[0]
+    url = f"{s3env.endpoint}/{bucket}/site/iiif/sashida-nikki/manifest.json"
+    origin = "https://viewer.example.org"
+    preflight = requests.options(
+        url,
+        headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
+        timeout=10,
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] in ("*", origin)
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+    simple = requests.get(url, headers={"Origin": origin}, timeout=10)
+    assert simple.status_code == 200
+    assert simple.headers["Access-Control-Allow-Origin"] in ("*", origin)
+    assert simple.json()["type"] == "Manifest"
+    assert simple.headers["Content-Type"] == "application/ld+json"
+    rules = open_store(target, root).client.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert rules[0]["AllowedOrigins"] == ["*"]
+
+
+def test_killed_publish_resumes(published, s3env: Seaweed) -> None:
+    root, target = published
+    env = {**os.environ, **s3env.env(), CRASH_ENV: "25", "KURA_LANG": "en"}
+    args = [sys.executable, "-m", "archive", "-C", str(root), "publish", "--to", target]
+    args += ["--base-url", PUBLIC, "-j", "4"]
+    killed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == 137, killed.stderr
+    remote = open_store(target, root)
+    partial = len(list(remote.list("")))
+    assert 25 <= partial < 60
+    resumed = publish(root, target)
+    assert resumed["unchanged"] >= 25, resumed["line"]  # nothing sent twice
+    total = resumed["uploaded"] + resumed["unchanged"]
+    assert len(list(remote.list(""))) == total
+    assert publish(root, target)["uploaded"] == 0
+
+
+def test_wrong_secret_is_one_line(seaweed: Seaweed, sample_project: Path, monkeypatch) -> None:
+    ingest(sample_project)
+    bucket = seaweed.new_bucket()
+    for name, value in seaweed.env(AWS_SECRET_ACCESS_KEY="not-the-secret").items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(sample_project), "publish", "--to", f"s3://{bucket}", "--base-url", PUBLIC],
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_publish_masters_multipart(published, monkeypatch) -> None:
+    import archive.s3store as s3
+
+    root, target = published
+    monkeypatch.setattr(s3, "MULTIPART_THRESHOLD", 5 * 1024 * 1024)
+    monkeypatch.setattr(s3, "MULTIPART_CHUNK", 5 * 1024 * 1024)
+    big = root / "scans" / "big.png"
+    make_scan(big, (2600, 1800), seed=3, compress_level=0)
+    assert big.stat().st_size > 5 * 1024 * 1024
+    sheet = root / "items.csv"
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8-sig").replace("bonsho.png", "big.png"),
+        encoding="utf-8-sig",
+    )
+    ingest(root)
+    publish(root, target, "--masters")
+    remote = open_store(target, root)
+    key = next(k for k in remote.list("masters/bonsho") if k.endswith("big.png"))
+    assert "-" in remote.head(key)["ETag"]  # a multipart upload
+    assert publish(root, target, "--masters")["uploaded"] == 0
