@@ -84,3 +84,27 @@ def test_ingest_updates_the_index(project: Callable[..., Path]) -> None:
     assert json.loads(runner.invoke(cli, [*search, "さわいけにっき"]).output)["total"] == 1
     out = runner.invoke(cli, [*search, "澤井家文書"]).output
     assert json.loads(out)["total"] == 0, (result.output, out)
+
+
+def test_search_the_demo_archive(tmp_path_factory) -> None:
+    """``kura demo DIR --no-serve`` then ``kura -C DIR search むさしむらやま`` (issue 3's
+    "done when"); the demo is built once per run and shared with the viewer tests."""
+    from tests.viewer_demo import build_demo_once
+
+    root = build_demo_once(tmp_path_factory)
+    runner = CliRunner()
+
+    def hits(*args: str) -> dict:
+        result = runner.invoke(cli, ["-C", str(root), "search", "--json", *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    data = hits("むさしむらやま")
+    assert data["total"] > 0
+    assert all({"id", "title", "score", "highlights"} <= set(h) for h in data["hits"])
+    assert hits("さしだにっき")["hits"][0]["id"] == "sashida-nikki"
+    assert "sashida-nikki" in {h["id"] for h in hits("天保")["hits"]}
+    assert "sashida-nikki" in {h["id"] for h in hits("１８３４")["hits"]}
+    result = runner.invoke(cli, ["-C", str(root), "search", "むさしむらやま"])
+    assert result.exit_code == 0, result.output
+    assert "件" in result.output

@@ -32,7 +32,7 @@ from whoosh import query as Q
 __all__ = ["IndexArrays"]
 
 _B, _K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults
-_CACHE_TERMS = 1024
+_CACHE_POSTINGS = 4_000_000  # ≈ 64 MB of cached ids and weights
 _MAX_PREFIX_TERMS = 512
 _UNDATED = 2**31 - 1
 
@@ -63,6 +63,7 @@ class IndexArrays:
         self.id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(self.size)
         self._lengths: dict[str, np.ndarray] = {}
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached = 0  # postings held in self._terms
         self._lock = threading.Lock()
 
     # -- per-document arrays ----------------------------------------------------------
@@ -117,9 +118,12 @@ class IndexArrays:
             np.concatenate(weights) if weights else np.zeros(0, np.float64),
         )
         with self._lock:
-            self._terms[key] = found
-            if len(self._terms) > _CACHE_TERMS:
-                self._terms.popitem(last=False)
+            if key not in self._terms:
+                self._terms[key] = found
+                self._cached += len(found[0])
+            while self._cached > _CACHE_POSTINGS and len(self._terms) > 1:
+                _, (old, _) = self._terms.popitem(last=False)
+                self._cached -= len(old)
         return found
 
     # -- evaluation -------------------------------------------------------------------
