@@ -12,6 +12,7 @@ from archive.project import init_project
 from archive.search import query as kq
 from archive.search import rebuild, search, update
 from archive.search.analysis import normalize
+from archive.search.indexer import writer_procs
 from archive.search.readings import reading
 from archive.search.searcher import filter_query, open_search_index, parse_filters
 from tests.test_search_corpus import ITEMS, search_project, write_records  # noqa: F401
@@ -128,3 +129,23 @@ def test_local_readings_find_items_without_kana(changed_project: Path) -> None:
     assert [h.id for h in search(changed_project, "おっぱた").hits] == ["oppata"]
     assert [h.id for h in search(changed_project, "おっぱたけもんじょ").hits] == ["oppata"]
     assert "oppata" in {h.id for h in search(changed_project, "oppata").hits}
+
+
+def test_writer_processes_by_size() -> None:
+    assert writer_procs(100, cpus=2) == 1
+    assert writer_procs(100_000, cpus=2) == 2
+    assert writer_procs(100_000, cpus=1) == 1
+
+
+def test_two_writer_processes_give_the_same_answers(
+    tmp_path: Path,
+    search_project: Path,  # noqa: F811
+) -> None:
+    project = tmp_path / "archive"
+    init_project(project, "検索テスト", "search test")
+    write_records(project, ITEMS)
+    assert rebuild(project, procs=2).records == len(ITEMS)
+    for text in ("むさしむらやま", "村山", "天保", "學校", "sayama", '"狭山丘陵"'):
+        ours = [(h.id, h.score) for h in search(project, text).hits]
+        theirs = [(h.id, h.score) for h in search(search_project, text).hits]
+        assert ours == theirs, text
