@@ -292,10 +292,11 @@ def segments(
 
 
 def _ruby(seg: Segment) -> str:
-    text = html.escape(seg.text, quote=False)
+    # quotes too: the result is markup that a template may put anywhere, attributes included
+    text = html.escape(seg.text)
     if seg.reading is None:
         return text
-    reading = html.escape(seg.reading, quote=False)
+    reading = html.escape(seg.reading)
     return f"<ruby>{text}<rp>(</rp><rt>{reading}</rt><rp>)</rp></ruby>"
 
 

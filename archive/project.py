@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from archive.config import CONFIG_NAME
@@ -45,17 +46,17 @@ sheet = ""
 
 # アーカイブの名称 / the archive's title
 [title]
-ja = "{title_ja}"
-en = "{title_en}"
+ja = {title_ja}
+en = {title_en}
 
 # 所蔵・提供の表示 (IIIF requiredStatement) / the held-by statement shown with every item
 [required_statement]
 label = {{ ja = "所蔵", en = "Held by" }}
-value = {{ ja = "{holder_ja}", en = "{holder_en}" }}
+value = {{ ja = {holder_ja}, en = {holder_en} }}
 
 # 提供者 (IIIF provider) / the provider
 [provider]
-label = {{ ja = "{holder_ja}", en = "{holder_en}" }}
+label = {{ ja = {holder_ja}, en = {holder_en} }}
 homepage = ""
 """
 
@@ -92,6 +93,12 @@ EXAMPLE_ROWS = [
 ]
 
 
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes and control characters escaped
+    (JSON's escapes are TOML's; TOML also wants DEL escaped)."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def init_project(target: Path, title_ja: str = "", title_en: str = "") -> list[Path]:
     """Create a new project in ``target``; refuses to overwrite an existing kura.toml or sheet.
     Returns the paths created."""
@@ -104,10 +111,10 @@ def init_project(target: Path, title_ja: str = "", title_en: str = "") -> list[P
     target.mkdir(parents=True, exist_ok=True)
     created = []
     config = KURA_TOML.format(
-        title_ja=title_ja or f"{target.resolve().name} デジタルアーカイブ",
-        title_en=title_en or f"{target.resolve().name} Digital Archive",
-        holder_ja="",
-        holder_en="",
+        title_ja=toml_string(title_ja or f"{target.resolve().name} デジタルアーカイブ"),
+        title_en=toml_string(title_en or f"{target.resolve().name} Digital Archive"),
+        holder_ja='""',
+        holder_en='""',
     )
     (target / CONFIG_NAME).write_text(config, encoding="utf-8")
     created.append(target / CONFIG_NAME)
