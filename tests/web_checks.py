@@ -4,6 +4,7 @@ later are covered without editing the tests)."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -39,6 +40,7 @@ class _Inspector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self._in_script = False
+        self._in_jsonld = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._check(tag, attrs)
@@ -50,7 +52,9 @@ class _Inspector(HTMLParser):
         values = dict(attrs)
         if tag in FORBIDDEN_TAGS:
             self.problems.append(f"<{tag}> element")
-        if tag == "script":
+        if tag == "script" and values.get("type") == "application/ld+json" and len(attrs) == 1:
+            self._in_jsonld = True  # schema.org data on item pages: never run, must be JSON
+        elif tag == "script":
             self._in_script = True
             if not (values.get("src") or "").startswith("/static/"):
                 self.problems.append(f"<script> not from /static/: {attrs}")
@@ -67,8 +71,15 @@ class _Inspector(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._in_script = False
+            self._in_jsonld = False
 
     def handle_data(self, data: str) -> None:
+        if self._in_jsonld:
+            try:
+                json.loads(data)
+            except ValueError:
+                self.problems.append(f"JSON-LD that is not JSON: {data[:80]!r}")
+            return
         if self._in_script and data.strip():
             self.problems.append(f"inline script: {data[:80]!r}")
 

@@ -51,7 +51,19 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
         urls=Urls(config.base_url),
     )
 
-    from viewer import api, collections, errors, home, iiif, items, lessons, prefs, records, search
+    from viewer import (
+        api,
+        collections,
+        discovery,
+        errors,
+        home,
+        iiif,
+        items,
+        lessons,
+        prefs,
+        records,
+        search,
+    )
 
     errors.register(app)
     for blueprint in (
@@ -63,6 +75,7 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
         iiif.bp,
         api.bp,
         records.bp,
+        discovery.bp,
     ):
         app.register_blueprint(blueprint)
     app.context_processor(template_context)

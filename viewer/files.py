@@ -58,9 +58,30 @@ def store_path(key: str) -> Path:
     return path
 
 
+def _from_object_store(key: str) -> bytes:
+    """The bytes of ``key`` from a store that is not a local folder (S3), or a 404."""
+    try:
+        check_key(key)
+        return served().store.get(key)
+    except StoreError:
+        not_found(key)
+        raise  # not reached
+
+
+def _is_local() -> bool:
+    return hasattr(served().store, "root")
+
+
 def send_store_file(key: str) -> Response:
     """The file at ``key`` as a conditional response (If-None-Match / If-Modified-Since give
-    304, Range gives 206)."""
+    304, Range gives 206). Over an S3 store the object is fetched and passed on (a CDN in
+    front of the bucket should serve ``/iiif/`` directly; see the README)."""
+    if not _is_local():
+        body = _from_object_store(key)
+        response = Response(body, content_type=content_type_for(key))
+        response.set_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
+        response.headers["Cache-Control"] = CACHE_TILE if key.endswith(".jpg") else CACHE_DOCUMENT
+        return response.make_conditional(request)
     path = store_path(key)
     response = send_file(path, mimetype=content_type_for(key), conditional=True, etag=True)
     response.headers["Cache-Control"] = CACHE_TILE if key.endswith(".jpg") else CACHE_DOCUMENT
@@ -109,10 +130,26 @@ def rebased_document(path: str, mtime_ns: int, size: int, old: str, new: str) ->
 def send_json_document(key: str, content_type: str) -> Response:
     """A stored IIIF JSON document whose ids (written under kura.toml's ``base_url``) are
     moved to the address this request came to, as a conditional response."""
-    path = store_path(key)
-    st = path.stat()
     old = served().urls.base_url
     new = request.url_root.rstrip("/")
+    if not _is_local():
+        raw = _from_object_store(key)
+        try:
+            data = json.loads(raw) if old != new else None
+        except ValueError:
+            data = None  # not ours to fix: served as stored
+        body = (
+            raw
+            if data is None
+            else json.dumps(_rebase(data, old, new), ensure_ascii=False, indent=2).encode()
+        )
+        response = Response(body)
+        response.headers["Content-Type"] = content_type
+        response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+        response.headers["Cache-Control"] = CACHE_DOCUMENT
+        return response.make_conditional(request)
+    path = store_path(key)
+    st = path.stat()
     body = rebased_document(str(path), st.st_mtime_ns, st.st_size, old, new)
     response = Response(body)
     response.headers["Content-Type"] = content_type

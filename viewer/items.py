@@ -14,6 +14,7 @@ from flask import Blueprint, abort, render_template, request
 from archive.rights import CC, CC0, PDM, RS, rights_label, rights_uri
 from manifests.labels import ENGLISH_COLUMN, METADATA_LABELS
 from viewer.content_state import shared_view
+from viewer.discovery import item_jsonld
 from viewer.downloads import page_downloads
 from viewer.images import info_url, page_images, thumbnail
 from viewer.state import request_urls, served
@@ -133,4 +134,5 @@ def show(item_id: str) -> str:
         viewer=viewer,
         rtl=(record.get("viewing_direction") == "right-to-left"),
         record_json=urls.record(item_id),
+        jsonld=item_jsonld(record),
     )

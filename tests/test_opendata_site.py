@@ -1,0 +1,87 @@
+"""What the site offers harvesters: sitemap.xml, robots.txt, schema.org JSON-LD on item
+pages, the open-data CSV at /opendata/…, and the change feed at /activity/…."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.config import load_config
+from ingest.pipeline import Ingest, IngestOptions
+from viewer import create_app
+
+
+@pytest.fixture
+def client(sample_project: Path):
+    config = load_config(sample_project)
+    assert not Ingest(config, IngestOptions(jobs=1)).run().failed
+    result = CliRunner().invoke(cli, ["-C", str(sample_project), "export", "opendata"])
+    assert result.exit_code == 0, result.output
+    return create_app(config, {"TESTING": True}).test_client()
+
+
+def test_robots_and_sitemap(client) -> None:
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200
+    assert robots.content_type.startswith("text/plain")
+    assert "Sitemap: http://localhost/sitemap.xml" in robots.text
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.status_code == 200
+    assert sitemap.content_type.startswith("application/xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in ET.fromstring(sitemap.data).findall("s:url/s:loc", ns)]
+    assert "http://localhost/items/sashida-nikki" in locs
+    assert "http://localhost/items/shishimai" in locs  # records without images too
+    for loc in locs:
+        with client.get(loc.removeprefix("http://localhost")) as response:
+            assert response.status_code == 200
+
+
+def test_item_page_has_schema_org_jsonld(client) -> None:
+    page = client.get("/items/sashida-nikki").text
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert match, "no JSON-LD"
+    data = json.loads(match.group(1))
+    assert data["@context"] == "https://schema.org"
+    assert data["name"] == "指田日記"
+    assert "サシダニッキ" in data["alternateName"]
+    assert data["url"] == "http://localhost/items/sashida-nikki"
+    assert data["license"].startswith("http://creativecommons.org/licenses/by/")
+    assert data["subjectOf"]["url"] == "http://localhost/iiif/sashida-nikki/manifest.json"
+    with client.get(data["image"].removeprefix("http://localhost")) as image:
+        assert image.status_code == 200
+    assert data["dateCreated"] == "1834/1871"
+
+
+def test_jsonld_cannot_close_its_script(sample_project: Path) -> None:
+    sheet = sample_project / "items.csv"
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8-sig").replace(
+            "村の暮らしを記した日記", "</script><script>alert(1)</script>"
+        ),
+        encoding="utf-8-sig",
+    )
+    config = load_config(sample_project)
+    Ingest(config, IngestOptions(jobs=1, only=["sashida-nikki"])).run()
+    page = create_app(config, {"TESTING": True}).test_client().get("/items/sashida-nikki").text
+    assert "<script>alert(1)" not in page
+
+
+def test_opendata_and_activity_are_served(client) -> None:
+    with client.get("/opendata/cultural_property.csv") as csv:
+        assert csv.status_code == 200
+        assert csv.data.startswith(b"\xef\xbb\xbf\xe5\x85\xa8")  # BOM, 全国地方公共団体コード
+        assert csv.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/opendata/../kura.toml").status_code == 404
+    feed = client.get("/activity/all-changes.json")
+    assert feed.status_code == 200
+    assert feed.json["type"] == "OrderedCollection"
+    assert feed.json["id"] == "http://localhost/activity/all-changes.json"
+    page = client.get(feed.json["first"]["id"].removeprefix("http://localhost"))
+    assert page.json["orderedItems"][0]["object"]["id"].startswith("http://localhost/iiif/")

@@ -1,0 +1,124 @@
+"""What search engines and portals read: ``/sitemap.xml``, ``/robots.txt``, the open-data
+files under ``/opendata/…``, the IIIF change feed under ``/activity/…``, and the schema.org
+JSON-LD of an item page (``item_jsonld``)."""
+
+from __future__ import annotations
+
+import json
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, abort
+from markupsafe import Markup
+
+from archive.rights import rights_uri
+from viewer.files import add_cors_headers, send_json_document, send_store_file
+from viewer.images import thumbnail
+from viewer.state import request_urls, served
+
+bp = Blueprint("discovery", __name__)
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Everything may be crawled except the search result pages (endless combinations)."""
+    urls = request_urls()
+    body = (
+        f"User-agent: *\nDisallow: /search\nDisallow: /api/\nSitemap: {urls.base_url}/sitemap.xml\n"
+    )
+    return Response(body, content_type="text/plain; charset=utf-8")
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """Home, every item page, the collections and lessons lists (with last-modified dates)."""
+    urls = request_urls()
+    entries = [(urls.home(), "")]
+    for record in served().records():
+        at = str((record.get("ingest") or {}).get("at", ""))[:10]
+        entries.append((urls.item_page(record["id"]), at))
+    entries += [(f"{urls.base_url}/collections/", ""), (f"{urls.base_url}/lessons/", "")]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    for loc, lastmod in entries:
+        modified = f"<lastmod>{escape(lastmod)}</lastmod>" if lastmod else ""
+        lines.append(f"  <url><loc>{escape(loc)}</loc>{modified}</url>")
+    lines.append("</urlset>\n")
+    response = Response("\n".join(lines), content_type="application/xml; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/opendata/<name>")
+def opendata(name: str) -> Response:
+    """The open-data files (``kura export opendata``), for anyone to download."""
+    if not name.endswith(".csv"):
+        abort(404, f"ファイルがありません / no such file: {name}")
+    return add_cors_headers(send_store_file(f"opendata/{name}"))
+
+
+@bp.get("/activity/<name>.json")
+def activity(name: str) -> Response:
+    """The IIIF Change Discovery feed, with ids on the address of this request."""
+    response = send_json_document(
+        f"activity/{name}.json",
+        'application/ld+json;profile="http://iiif.io/api/discovery/1/context.json"',
+    )
+    return add_cors_headers(response)
+
+
+def item_jsonld(record: dict) -> Markup:
+    """schema.org JSON-LD of an item page (what Google and Japan Search-like harvesters read):
+    name, alternate names, description, date, place, provider, image, licence, the IIIF
+    manifest as ``subjectOf``. Safe inside ``<script>`` (``<``, ``>``, ``&`` escaped)."""
+    archive = served()
+    urls = request_urls()
+    fields = record.get("fields") or {}
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "CreativeWork",
+        "@id": urls.item_page(record["id"]),
+        "url": urls.item_page(record["id"]),
+        "identifier": record["id"],
+        "name": record.get("title") or record["id"],
+        "inLanguage": "ja",
+    }
+    alternate = [v for v in (fields.get("名称_カナ"), fields.get("名称_英語")) if v]
+    if alternate:
+        data["alternateName"] = alternate
+    if fields.get("概要"):
+        data["description"] = fields["概要"]
+    if date := record.get("date"):
+        data["temporalCoverage"] = date.get("text")
+        if date.get("start") is not None:
+            end = date.get("end") if date.get("end") is not None else date["start"]
+            data["dateCreated"] = f"{date['start']}/{end}" if end != date["start"] else str(end)
+    place = {k: v for k, v in (("name", fields.get("場所名称")),) if v}
+    if fields.get("住所"):
+        place["address"] = fields["住所"]
+    if fields.get("緯度") and fields.get("経度"):
+        place["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": fields["緯度"],
+            "longitude": fields["経度"],
+        }
+    if place:
+        data["contentLocation"] = {"@type": "Place", **place}
+    if record.get("keywords"):
+        data["keywords"] = record["keywords"]
+    provider = (archive.config.provider.get("label") or {}).get("ja") or archive.config.municipality
+    if provider:
+        data["provider"] = {"@type": "Organization", "name": provider}
+    if rights := rights_uri(str(record.get("rights") or "")):
+        data["license"] = rights
+    if thumb := thumbnail(record, urls):
+        data["image"] = thumb.src
+        data["thumbnailUrl"] = thumb.src
+        data["subjectOf"] = {
+            "@type": "CreativeWork",
+            "encodingFormat": "application/ld+json",
+            "url": urls.manifest(record["id"]),
+            "name": "IIIF Manifest",
+        }
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
