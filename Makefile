@@ -8,7 +8,7 @@ APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
-.PHONY: demo test deps system-deps vendor lint format bench bench-search clean
+.PHONY: demo test deps system-deps vendor lint format bench bench-search bench-publish clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -65,6 +65,10 @@ bench: deps
 N ?= 100000
 bench-search: $(VENV)/.installed
 	$(PY) bench/search.py -n $(N)
+
+# Publish 20,000 small objects to SeaweedFS against a plain boto3 upload_file loop (~5 minutes)
+bench-publish: $(VENV)/.installed
+	$(PY) bench/publish.py
 
 clean:
 	rm -rf demo-archive .pytest_cache node_modules $(VENDOR)
