@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,20 @@ SCHEMA_PATH = Path(
     os.environ.get("KURA_IIIF_SCHEMA")
     or Path(__file__).resolve().parents[2] / "shared" / "iiif" / "iiif_3_0.json"
 )
+
+
+@pytest.fixture(autouse=True)
+def cli_environment() -> Iterator[None]:
+    """``kura --lang`` and ``--endpoint-url`` set process-wide variables (so ingest workers
+    see them); restore them after each test so one test's language never leaks into the next."""
+    names = ("KURA_LANG", "AWS_ENDPOINT_URL_S3")
+    saved = {name: os.environ.get(name) for name in names}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def make_scan(path: Path, size: tuple[int, int], seed: int = 0, mode: str = "RGB", **save) -> Path:

@@ -168,7 +168,9 @@ def hostile(project, tmp_path: Path) -> Path:
 
 def test_every_hostile_scan_in_one_batch(hostile: Path, tmp_path: Path) -> None:
     store = LocalStore(hostile / "public")
-    before = {key: store.get(key) for key in store.list() if not key.startswith("iiif/collection")}
+    growing = ("iiif/collection", "activity/", "state/activity")  # a new batch adds to these
+    before = {key: store.get(key) for key in store.list() if not key.startswith(growing)}
+    activities_before = json.loads(store.get("activity/page-0.json"))["orderedItems"]
     report = tmp_path / "report.json"
     result = CliRunner().invoke(
         cli, ["--lang", "en", "-C", str(hostile), "ingest", "--jobs", "2", "--report", str(report)]
@@ -198,6 +200,9 @@ def test_every_hostile_scan_in_one_batch(hostile: Path, tmp_path: Path) -> None:
 
     for key, data in before.items():  # what was published before is untouched
         assert store.get(key) == data, key
+    activities = json.loads(store.get("activity/page-0.json"))["orderedItems"]
+    assert activities[: len(activities_before)] == activities_before  # the feed only grows
+    assert len(activities) == len(activities_before) + len(GOOD) + 1
     assert verify(store).ok
 
     data = json.loads(report.read_text("utf-8"))

@@ -105,6 +105,6 @@ def test_search_the_demo_archive(tmp_path_factory) -> None:
     assert hits("さしだにっき")["hits"][0]["id"] == "sashida-nikki"
     assert "sashida-nikki" in {h["id"] for h in hits("天保")["hits"]}
     assert "sashida-nikki" in {h["id"] for h in hits("１８３４")["hits"]}
-    result = runner.invoke(cli, ["-C", str(root), "search", "むさしむらやま"])
+    result = runner.invoke(cli, ["--lang", "ja", "-C", str(root), "search", "むさしむらやま"])
     assert result.exit_code == 0, result.output
     assert "件" in result.output

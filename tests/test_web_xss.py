@@ -28,7 +28,14 @@ from archive.config import load_config
 from archive.project import init_project, toml_string
 from tests.conftest import make_scan, write_sheet
 from tests.viewer_demo import running
-from tests.web_checks import PAYLOADS, converter_kinds, fill, get_rules, injection_problems
+from tests.web_checks import (
+    PAYLOADS,
+    converter_kinds,
+    fill,
+    get_rules,
+    injection_problems,
+    without_jsonld,
+)
 from viewer import create_app
 
 SCRIPT = "<script>window.__xss=1;alert(1)</script>"
@@ -257,9 +264,10 @@ def test_hostile_metadata_is_inert_on_every_page(app: Flask, client: FlaskClient
             continue
         html_pages += 1
         page = body.decode("utf-8")
+        markup = without_jsonld(page)
         for payload in (SCRIPT, IMG, SVG, *PAYLOADS):
             if re.search(r"[<\"']", payload):
-                assert payload not in page, (url, payload)
+                assert payload not in markup, (url, payload)
         assert injection_problems(page) == [], url
         assert "injected" not in element_ids(page), url
         if response.status_code == 200 and not url.startswith(("/iiif/", "/static/")):
@@ -323,7 +331,11 @@ def test_no_script_runs_in_chromium(server: str) -> None:
                         injected: document.querySelectorAll('#injected, svg[onload], [onerror]').length,
                         handlers: [...document.querySelectorAll('*')].filter(
                             e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
-                        inline: [...document.scripts].filter(s => !s.src).length,
+                        inline: [...document.scripts].filter(
+                            s => !s.src && s.type !== 'application/ld+json').length,
+                        data: [...document.scripts].filter(s => s.type === 'application/ld+json')
+                            .every(s => { try { JSON.parse(s.textContent); return true; }
+                                          catch (e) { return false; } }),
                         jsLinks: [...document.querySelectorAll('[href]')].filter(
                             e => /^\\s*javascript:/i.test(e.getAttribute('href'))).length,
                     })"""
@@ -333,6 +345,7 @@ def test_no_script_runs_in_chromium(server: str) -> None:
                     "injected": 0,
                     "handlers": 0,
                     "inline": 0,
+                    "data": True,
                     "jsLinks": 0,
                 }, (path, found)
         finally:

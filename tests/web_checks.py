@@ -93,6 +93,19 @@ def injection_problems(page: str) -> list[str]:
     return inspector.problems
 
 
+_JSONLD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def without_jsonld(page: str) -> str:
+    """The page without its schema.org JSON-LD data blocks, which hold metadata as JSON
+    strings (quotes backslash-escaped, ``<`` ``>`` ``&`` as ``\\u003c`` …): a browser never runs
+    them, and nothing in them can end the block early (checked here)."""
+    for block in _JSONLD.findall(page):
+        assert "<" not in block and ">" not in block, block[:200]
+        json.loads(block)
+    return _JSONLD.sub("", page)
+
+
 def reflected(page: str, values: list[str]) -> list[str]:
     """The payloads among ``values`` that appear in ``page`` verbatim (that is, unescaped)."""
     found = []
