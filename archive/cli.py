@@ -369,9 +369,9 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
 )
 @click.option(
     "--base-url",
-    required=True,
+    default=None,
     metavar="URL",
-    help="公開 URL の基点 (CDN やバケットの URL); JSON の id をこれに書き換える / the public base URL; JSON ids are rewritten to it",
+    help="公開 URL の基点 (CDN やバケットの URL; 既定: kura.toml の public_url); JSON の id をこれに書き換える / the public base URL (default: kura.toml's public_url); JSON ids are rewritten to it",
 )
 @click.option(
     "--endpoint-url",
@@ -388,6 +388,11 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
     "--set-cors",
     is_flag=True,
     help="IIIF に必要な CORS 規則をバケットに設定 / set the bucket CORS rule IIIF viewers need",
+)
+@click.option(
+    "--public-read",
+    is_flag=True,
+    help="公開ファイル (iiif/ records/ lessons/ activity/ opendata/) を誰でも読めるバケットポリシーを設定 (一覧とマスターは非公開のまま) / set a bucket policy letting anyone GET the published files (no listing, never masters)",
 )
 @click.option("--masters", is_flag=True, help="マスター画像も送る / also publish the kept masters")
 @click.option(
@@ -410,10 +415,11 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
 def publish(
     ctx: click.Context,
     target: str,
-    base_url: str,
+    base_url: str | None,
     endpoint_url: str | None,
     delete: bool,
     set_cors: bool,
+    public_read: bool,
     masters: bool,
     jobs: int,
     dry_run: bool,
@@ -422,13 +428,23 @@ def publish(
     """アーカイブを S3 互換ストレージへ差分公開する / publish the archive to S3 (only what changed)."""
     from archive.publish import Publisher
 
+    config = _config(ctx)
+    base_url = base_url or config.public_url
+    if not base_url:
+        raise click.UsageError(
+            pick(
+                "--base-url を指定するか kura.toml に public_url を書いてください",
+                "give --base-url, or set public_url in kura.toml",
+            )
+        )
     publisher = Publisher(
-        _config(ctx),
+        config,
         target,
         base_url,
         endpoint_url=endpoint_url,
         delete=delete,
         set_cors=set_cors,
+        public_read=public_read,
         masters=masters,
         workers=jobs,
         dry_run=dry_run,

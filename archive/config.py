@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,10 @@ class Config:
     root: Path
     title: dict[str, str] = field(default_factory=lambda: {"ja": "Kura アーカイブ", "en": "Kura"})
     base_url: str = "http://127.0.0.1:8000"
+    # where the published files (iiif/, records/, lessons/, activity/, opendata/) are
+    # served when not by the viewer: the CDN or bucket URL given to `kura publish
+    # --base-url`. The viewer's pages then link IIIF documents, tiles and the CSV there.
+    public_url: str = ""
     store: str = "public"
     rights: str = "http://creativecommons.org/licenses/by/4.0/"
     required_statement: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -91,6 +96,13 @@ def load_config(root: Path) -> Config:
         raise ConfigError(
             f"{path}: base_url は http:// か https:// で始めてください / base_url must be an http(s) URL"
         )
+    public_url = str(data.get("public_url", "")).rstrip("/")
+    if public_url and not re.fullmatch(
+        r"https?://[A-Za-z0-9.\-]+(:\d+)?(/[^\s;,'\"]*)?", public_url
+    ):
+        raise ConfigError(
+            f"{path}: public_url は http(s)://ホスト[:ポート]/パス の形にしてください / public_url must be an http(s) URL (host, port, path)"
+        )
     statement = data.get("required_statement", {})
     if not isinstance(statement, dict):
         raise ConfigError(f"{path}: [required_statement] は表にしてください / must be a table")
@@ -112,6 +124,7 @@ def load_config(root: Path) -> Config:
         root=root,
         title=_lang_map(data.get("title", {"ja": root.name}), "title", path),
         base_url=base_url,
+        public_url=public_url,
         store=str(data.get("store", "public")),
         rights=str(data.get("rights", Config.rights)),
         required_statement={

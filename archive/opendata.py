@@ -24,31 +24,47 @@ from archive.config import Config
 from archive.errors import StoreError
 from archive.rights import rights_label
 
-# 自治体標準オープンデータセット「文化財一覧」の項目 (in the standard's order)
+# 自治体標準オープンデータセット「文化財一覧」の項目, in the standard's order.
+# Source: the 文化財一覧 data-item definition of the government's recommended data set
+# (推奨データセット, 内閣官房IT総合戦略室 → デジタル庁 自治体標準オープンデータセット), as
+# mirrored in NEC-FIWARE/smart-data-models `cio/04_文化財一覧/datamodels.md` and used by
+# published files such as 北島町's `364029_cultural_property.xlsx` (徳島県オープンデータ
+# ポータル): 34 items. デジタル庁's revision replaced the four identifying items
+# (都道府県コード又は市区町村コード, NO, 都道府県名, 市区町村名) with 全国地方公共団体コード,
+# ID, 地方公共団体名 (as its definitions of the other datasets show), giving the 33 below.
+# Re-check against デジタル庁's current definition sheet when it is revised.
 COLUMNS = (
     "全国地方公共団体コード",
     "ID",
     "地方公共団体名",
-    "文化財分類",
-    "種類",
     "名称",
     "名称_カナ",
+    "名称_通称",
     "名称_英語",
+    "文化財分類",
+    "種類",
     "場所名称",
     "住所",
     "方書",
     "緯度",
     "経度",
+    "電話番号",
+    "内線番号",
     "員数（数）",
     "員数（単位）",
+    "法人番号",
     "所有者等",
     "文化財指定日",
+    "利用可能曜日",
+    "開始時間",
+    "終了時間",
+    "利用可能日時特記事項",
+    "画像",
+    "画像_ライセンス",
     "概要",
     "概要_英語",
     "説明",
     "説明_英語",
-    "画像",
-    "画像_ライセンス",
     "URL",
     "備考",
 )

@@ -109,6 +109,7 @@ class PublishReport:
     deleted: int = 0
     stale: int = 0  # keys only in the bucket, kept without --delete
     cors: bool = False
+    public_read: bool = False
     seconds: float = 0.0
     dry_run: bool = False
     uploaded_keys: list[str] = field(default_factory=list)
@@ -121,11 +122,13 @@ class PublishReport:
             f"変更なし {self.unchanged} 件, 削除 {self.deleted} 件"
             + (f", バケットにだけあるもの {self.stale} 件 (--delete で削除)" if self.stale else "")
             + (", CORS 設定済み" if self.cors else "")
+            + (", 匿名の読み取りを許可" if self.public_read else "")
             + f" ({self.seconds:.1f} 秒, {rate:.0f} 件/秒)",
             f"publish{' (dry run)' if self.dry_run else ''}: {self.target} — {self.uploaded} uploaded ({mb:.1f} MB), "
             f"{self.unchanged} unchanged, {self.deleted} deleted"
             + (f", {self.stale} only in the bucket (remove with --delete)" if self.stale else "")
             + (", CORS rule set" if self.cors else "")
+            + (", public read set" if self.public_read else "")
             + f" ({self.seconds:.1f} s, {rate:.0f} objects/s)",
             lang,
         )
@@ -220,6 +223,7 @@ class Publisher:
         endpoint_url: str | None = None,
         delete: bool = False,
         set_cors: bool = False,
+        public_read: bool = False,
         masters: bool = False,
         workers: int = 16,
         dry_run: bool = False,
@@ -256,6 +260,7 @@ class Publisher:
         self.base_url = base_url.rstrip("/")
         self.delete = delete
         self.set_cors = set_cors
+        self.public_read = public_read
         self.masters = masters
         self.workers = max(1, workers)
         self.dry_run = dry_run
@@ -299,6 +304,9 @@ class Publisher:
         if self.set_cors and not self.dry_run:
             self.remote.set_cors()
             self.report.cors = True
+        if self.public_read and not self.dry_run:
+            self.remote.set_public_read(PUBLISHED)  # never masters/
+            self.report.public_read = True
         self.report.seconds = time.monotonic() - started
         return self.report
 

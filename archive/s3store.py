@@ -455,6 +455,44 @@ class S3Store:
             CORSConfiguration={"CORSRules": [CORS_RULE]},
         )
 
+    def set_public_read(self, folders: tuple[str, ...]) -> None:
+        """Let anyone GET the objects under ``folders`` of this prefix (a bucket policy
+        statement with Sid ``PUBLIC_READ_SID``), and nothing else: no listing, no masters.
+        Other statements of the bucket's policy are kept; ours is replaced."""
+        import json
+
+        from botocore.exceptions import ClientError
+
+        base = f"{self.bucket}/{self.prefix}/" if self.prefix else f"{self.bucket}/"
+        ours = {
+            "Sid": PUBLIC_READ_SID,
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["s3:GetObject"],
+            "Resource": [f"arn:aws:s3:::{base}{folder}/*" for folder in folders],
+        }
+        try:
+            current = json.loads(self.client.get_bucket_policy(Bucket=self.bucket)["Policy"])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("NoSuchBucketPolicy", "404"):
+                raise describe_error(exc, self.url) from exc
+            current = {"Version": "2012-10-17", "Statement": []}
+        except ValueError:
+            current = {"Version": "2012-10-17", "Statement": []}
+        statements = current.get("Statement") or []
+        if isinstance(statements, dict):
+            statements = [statements]
+        kept = [
+            st for st in statements if not (isinstance(st, dict) and st.get("Sid") == ours["Sid"])
+        ]
+        policy = {"Version": current.get("Version", "2012-10-17"), "Statement": [*kept, ours]}
+        self._call(
+            self.url, self.client.put_bucket_policy, Bucket=self.bucket, Policy=json.dumps(policy)
+        )
+
+
+# the bucket policy statement `kura publish --public-read` owns
+PUBLIC_READ_SID = "KuraPublicRead"
 
 CORS_RULE = {
     "AllowedOrigins": ["*"],

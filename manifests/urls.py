@@ -3,6 +3,11 @@
 Ids are absolute URLs under ``base_url``; the store key of a document is its URL path
 without the leading ``/``, so moving the archive to a new base URL rewrites ids only.
 The viewer builds its page links with the same object.
+
+``files_url`` (kura.toml's ``public_url``) is where the published files live when they are
+served apart from the viewer (a CDN, an S3 bucket): every stored file and every id inside
+them (manifests, canvases, image services, records, the feed, the CSV) is then built under
+it, while viewer pages stay under ``base_url``. Empty means both are ``base_url``.
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from urllib.parse import quote
 @dataclass(frozen=True)
 class Urls:
     base_url: str
+    files_url: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        object.__setattr__(self, "files_url", self.files_url.rstrip("/") or self.base_url)
 
     def absolute(self, key: str) -> str:
-        return f"{self.base_url}/{quote(key, safe='/,:')}"
+        """The URL of a stored file (under ``files_url``)."""
+        return f"{self.files_url}/{quote(key, safe='/,:')}"
 
     # --- store keys -----------------------------------------------------------------
     @staticmethod
@@ -80,7 +88,7 @@ class Urls:
         return f"{self.image_service(item_id, image)}/full/{size}/0/default.jpg"
 
     def canvas(self, item_id: str, page: int) -> str:
-        return f"{self.base_url}/iiif/{item_id}/canvas/{page}"
+        return f"{self.files_url}/iiif/{item_id}/canvas/{page}"
 
     def annotation_page(self, item_id: str, page: int) -> str:
         return f"{self.canvas(item_id, page)}/page"
@@ -95,7 +103,7 @@ class Urls:
         return self.absolute(self.lesson_key(lesson_id))
 
     def lesson_canvas(self, lesson_id: str, step: int) -> str:
-        return f"{self.base_url}/iiif/lesson/{lesson_id}/canvas/{step}"
+        return f"{self.files_url}/iiif/lesson/{lesson_id}/canvas/{step}"
 
     def record(self, item_id: str) -> str:
         return self.absolute(self.record_key(item_id))

@@ -116,7 +116,8 @@ def start_seaweed(workdir: Path) -> tuple[subprocess.Popen, Seaweed]:
                 "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
             },
-            {"name": "anonymous", "actions": ["Read"]},  # public read, as a CDN origin
+            # no "anonymous" identity: like a new AWS bucket, nothing is readable without a
+            # signature until a bucket policy says so (`kura publish --public-read`)
         ]
     }
     config = workdir / "s3.json"

@@ -17,34 +17,48 @@ from archive.opendata import COLUMNS, build_csv, safe_cell
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions
 
-# デジタル庁 自治体標準オープンデータセット「文化財一覧」の項目, in order
+# The 文化財一覧 items, in order, written out here from the standard (not from the module):
+# 推奨データセット「文化財一覧」 data-item definition (内閣官房IT総合戦略室; mirrored in
+# NEC-FIWARE/smart-data-models cio/04_文化財一覧/datamodels.md and in 北島町's published
+# 364029_cultural_property.xlsx header), with デジタル庁's 自治体標準オープンデータセット
+# identifying items 全国地方公共団体コード, ID, 地方公共団体名 in place of
+# 都道府県コード又は市区町村コード, NO, 都道府県名, 市区町村名.
 STANDARD_COLUMNS = [
     "全国地方公共団体コード",
     "ID",
     "地方公共団体名",
-    "文化財分類",
-    "種類",
     "名称",
     "名称_カナ",
+    "名称_通称",
     "名称_英語",
+    "文化財分類",
+    "種類",
     "場所名称",
     "住所",
     "方書",
     "緯度",
     "経度",
+    "電話番号",
+    "内線番号",
     "員数（数）",
     "員数（単位）",
+    "法人番号",
     "所有者等",
     "文化財指定日",
+    "利用可能曜日",
+    "開始時間",
+    "終了時間",
+    "利用可能日時特記事項",
+    "画像",
+    "画像_ライセンス",
     "概要",
     "概要_英語",
     "説明",
     "説明_英語",
-    "画像",
-    "画像_ライセンス",
     "URL",
     "備考",
 ]
+assert len(STANDARD_COLUMNS) == 33 and len(set(STANDARD_COLUMNS)) == 33
 
 _REF = {
     "type": "object",

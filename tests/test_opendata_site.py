@@ -85,3 +85,56 @@ def test_opendata_and_activity_are_served(client) -> None:
     assert feed.json["id"] == "http://localhost/activity/all-changes.json"
     page = client.get(feed.json["first"]["id"].removeprefix("http://localhost"))
     assert page.json["orderedItems"][0]["object"]["id"].startswith("http://localhost/iiif/")
+
+
+def test_footer_links_the_opendata_file(client, sample_project: Path) -> None:
+    for path in ("/", "/items/bonsho", "/search?q=日記"):
+        page = client.get(path).text
+        assert 'href="http://localhost/opendata/cultural_property.csv"' in page, path
+        assert "オープンデータ(文化財一覧 CSV)" in page
+    assert "Open data (cultural properties, CSV)" in client.get("/?lang=en").text
+    with client.get("/opendata/cultural_property.csv") as csv:
+        assert csv.status_code == 200
+    # no file exported: no link
+    (load_config(sample_project).store_dir / "opendata" / "cultural_property.csv").unlink()
+    fresh = create_app(load_config(sample_project), {"TESTING": True}).test_client()
+    assert "/opendata/" not in fresh.get("/").text
+
+
+def test_public_url_moves_iiif_links_not_pages(sample_project: Path) -> None:
+    """With kura.toml's public_url (a CDN or bucket filled by `kura publish`), pages link
+    manifests, info.json, images, records and the CSV there; page links stay local."""
+    public = "https://cdn.example.jp/bucket/site"
+    toml = sample_project / "kura.toml"
+    toml.write_text(f'public_url = "{public}/"\n' + toml.read_text(encoding="utf-8"), "utf-8")
+    config = load_config(sample_project)
+    assert config.public_url == public
+    assert not Ingest(config, IngestOptions(jobs=1)).run().failed
+    client = create_app(config, {"TESTING": True}).test_client()
+    response = client.get("/items/sashida-nikki")
+    page = response.text
+    assert f'href="{public}/iiif/sashida-nikki/manifest.json"' in page
+    assert f"{public}/iiif/sashida-nikki/" in re.search(r'data-tiles="([^"]*)"', page).group(1)
+    assert f'src="{public}/iiif/sashida-nikki/' in page
+    assert f"{public}/opendata/cultural_property.csv" in page  # published with the files
+    assert 'href="/items/' in page or 'href="http://localhost/items/' in page
+    csp = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: https://cdn.example.jp;" in csp
+    assert "connect-src 'self' https://cdn.example.jp;" in csp
+    api = client.get("/api/items/sashida-nikki").json
+    assert api["links"]["manifest"] == f"{public}/iiif/sashida-nikki/manifest.json"
+    assert api["links"]["html"] == "http://localhost/items/sashida-nikki"
+    # the IIIF files the viewer still serves itself keep their ids on its own address
+    served = client.get("/iiif/sashida-nikki/manifest.json").json
+    assert served["id"] == "http://localhost/iiif/sashida-nikki/manifest.json"
+
+
+def test_public_url_must_be_a_plain_url(sample_project: Path) -> None:
+    from archive.errors import ConfigError
+
+    toml = sample_project / "kura.toml"
+    original = toml.read_text(encoding="utf-8")
+    for bad in ("cdn.example.jp", "https://cdn.example.jp; script-src *", "ftp://x"):
+        toml.write_text(f'public_url = "{bad}"\n' + original, "utf-8")
+        with pytest.raises(ConfigError, match="public_url"):
+            load_config(sample_project)

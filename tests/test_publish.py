@@ -126,7 +126,7 @@ def test_delete_removes_only_with_the_flag(published) -> None:
 
 def test_cors_rule_preflight_and_simple_get(published, s3env: Seaweed) -> None:
     root, target = published
-    publish(root, target, "--set-cors")
+    publish(root, target, "--set-cors", "--public-read")
     bucket = target[len("s3://") :].split("/")[0]
     url = f"{s3env.endpoint}/{bucket}/site/iiif/sashida-nikki/manifest.json"
     origin = "https://viewer.example.org"
@@ -145,6 +145,75 @@ def test_cors_rule_preflight_and_simple_get(published, s3env: Seaweed) -> None:
     assert simple.headers["Content-Type"] == "application/ld+json"
     rules = open_store(target, root).client.get_bucket_cors(Bucket=bucket)["CORSRules"]
     assert rules[0]["AllowedOrigins"] == ["*"]
+
+
+def test_public_read_only_as_configured(published, s3env: Seaweed) -> None:
+    """A bucket is private until ``--public-read``; then anyone may GET the published files
+    over plain HTTP, but not list the bucket nor read the masters (presigned URLs still
+    work for those)."""
+    root, target = published
+    bucket = target[len("s3://") :].split("/")[0]
+    base = f"{s3env.endpoint}/{bucket}/site"
+    manifest = f"{base}/iiif/sashida-nikki/manifest.json"
+    first = publish(root, target, "--masters")
+    assert "public read" not in first["line"]
+    assert requests.get(manifest, timeout=10).status_code == 403  # private by default
+    set_now = publish(root, target, "--masters", "--public-read")
+    assert set_now["uploaded"] == 0 and "public read set" in set_now["line"]
+    remote = open_store(target, root)
+    keys = list(remote.list(""))
+    for key in (
+        "iiif/sashida-nikki/manifest.json",
+        next(k for k in keys if k.startswith("iiif/") and k.endswith(".jpg")),
+        "records/bonsho.json",
+        "activity/all-changes.json",
+        next(k for k in keys if k.startswith("opendata/")),
+    ):
+        response = requests.get(f"{base}/{key}", timeout=10)
+        assert response.status_code == 200, key
+    assert (
+        requests.get(manifest, timeout=10).json()["id"]
+        == f"{PUBLIC}/iiif/sashida-nikki/manifest.json"
+    )
+    master = next(k for k in keys if k.startswith("masters/"))
+    assert requests.get(f"{base}/{master}", timeout=10).status_code == 403
+    assert requests.get(f"{s3env.endpoint}/{bucket}", timeout=10).status_code == 403  # no listing
+    signed = remote.client.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": f"site/{master}"}, ExpiresIn=60
+    )
+    assert requests.get(signed, timeout=10).status_code == 200
+    # an operator's own statements survive; ours is replaced, not repeated
+    policy = json.loads(remote.client.get_bucket_policy(Bucket=bucket)["Policy"])
+    policy["Statement"].append(
+        {
+            "Sid": "Operator",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["s3:GetObject"],
+            "Resource": [f"arn:aws:s3:::{bucket}/other/*"],
+        }
+    )
+    remote.client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    publish(root, target, "--public-read")
+    sids = [
+        st.get("Sid")
+        for st in json.loads(remote.client.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    ]
+    assert sorted(sids) == ["KuraPublicRead", "Operator"]
+
+
+def test_base_url_defaults_to_public_url(published) -> None:
+    root, target = published
+    toml = root / "kura.toml"
+    toml.write_text(
+        f'public_url = "{PUBLIC}"\n' + toml.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["--lang", "en", "-C", str(root), "publish", "--to", target])
+    assert result.exit_code == 0, result.output
+    remote = open_store(target, root)
+    assert json.loads(remote.get("records/bonsho.json"))["id"] == "bonsho"
+    manifest = json.loads(remote.get("iiif/bonsho/manifest.json"))
+    assert manifest["id"] == f"{PUBLIC}/iiif/bonsho/manifest.json"
 
 
 def test_killed_publish_resumes(published, s3env: Seaweed) -> None:

@@ -90,8 +90,14 @@ def test_content_type_and_cache_over_http(s3env: Seaweed, tmp_path: Path) -> Non
         "sitemap.xml": ("application/xml", CACHE_DOCUMENT),
         "masters/a/0123/master.tif": ("image/tiff", CACHE_TILE),
     }
+    client = s3env.client()
     for key, (content_type, cache) in expected.items():
-        response = requests.get(public_url(s3env, bucket, f"p/{key}"), timeout=10)
+        # the bucket is private: fetched over plain HTTP with a presigned URL
+        assert requests.get(public_url(s3env, bucket, f"p/{key}"), timeout=10).status_code == 403
+        signed = client.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": f"p/{key}"}, ExpiresIn=60
+        )
+        response = requests.get(signed, timeout=10)
         assert response.status_code == 200, key
         assert response.headers["Content-Type"] == content_type, key
         assert response.headers["Cache-Control"] == cache, key

@@ -32,6 +32,22 @@ SECURITY_HEADERS = {
 }
 
 
+def security_headers(config: Config) -> dict[str, str]:
+    """The headers for this archive: with a ``public_url`` (tiles and IIIF documents on a
+    CDN or bucket), its origin may also serve images and answer OpenSeadragon's fetches."""
+    from urllib.parse import urlsplit
+
+    headers = dict(SECURITY_HEADERS)
+    if config.public_url:
+        parts = urlsplit(config.public_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "img-src 'self' data: blob:; ",
+            f"img-src 'self' data: blob: {origin}; connect-src 'self' {origin}; ",
+        )
+    return headers
+
+
 def create_app(config: Config | None = None, test_config: dict[str, Any] | None = None) -> Flask:
     """The viewer app for one archive project.
 
@@ -80,12 +96,13 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
         app.register_blueprint(blueprint)
     app.context_processor(template_context)
     app.after_request(prefs.remember)
+    headers = security_headers(config)
+
+    def add_security_headers(response: Response) -> Response:
+        """The same security headers on every response: pages, files, errors and 304s."""
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
     app.after_request(add_security_headers)
     return app
-
-
-def add_security_headers(response: Response) -> Response:
-    """The same security headers on every response: pages, files, errors and 304s."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response

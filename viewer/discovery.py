@@ -5,17 +5,44 @@ JSON-LD of an item page (``item_jsonld``)."""
 from __future__ import annotations
 
 import json
+import time
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort
 from markupsafe import Markup
 
+from archive.errors import StoreError
 from archive.rights import rights_uri
+from manifests.urls import Urls
 from viewer.files import add_cors_headers, send_json_document, send_store_file
 from viewer.images import thumbnail
 from viewer.state import request_urls, served
 
 bp = Blueprint("discovery", __name__)
+
+# whether the open-data file is there, per store key, for a minute (a HEAD on S3 stores)
+_OPENDATA_SEEN: dict[tuple[int, str], tuple[float, bool]] = {}
+
+
+def opendata_url() -> str | None:
+    """The 文化財一覧 CSV for the site's footer: on the public files URL when kura.toml has
+    ``public_url`` (``kura publish`` always sends it), else at ``/opendata/…`` when
+    ``kura export opendata`` has written it to the store; None when there is none."""
+    archive = served()
+    code = archive.config.opendata_code
+    if archive.config.public_url:
+        return request_urls().opendata(code)
+    key = Urls.opendata_key(code)
+    cache_key = (id(archive.store), key)
+    now = time.monotonic()
+    seen = _OPENDATA_SEEN.get(cache_key)
+    if seen is None or now - seen[0] > 60:
+        try:
+            found = archive.store.exists(key)
+        except (StoreError, OSError):
+            found = False
+        seen = _OPENDATA_SEEN[cache_key] = (now, found)
+    return request_urls().opendata(code) if seen[1] else None
 
 
 @bp.get("/robots.txt")

@@ -88,16 +88,21 @@ def served() -> ServedArchive:
 
 def request_urls() -> Urls:
     """URLs for links in pages, under the address this request came to, so that pages work
-    from wherever the archive is served (``kura serve`` on a laptop, behind a proxy …)."""
+    from wherever the archive is served (``kura serve`` on a laptop, behind a proxy …).
+
+    With kura.toml's ``public_url`` (the CDN or bucket that ``kura publish`` filled), links
+    to IIIF documents, tiles, records and the open-data file point there instead."""
     if "kura_urls" not in g:
-        g.kura_urls = Urls(request.url_root)
+        g.kura_urls = Urls(request.url_root, served().config.public_url)
     return g.kura_urls
 
 
 def template_context() -> dict[str, object]:
     """What every template sees: the archive's title in Japanese and English, the visitor's
-    preferences (``prefs``, ``lang``), ``t(ja, en)`` and ``url_with(**changes)``."""
+    preferences (``prefs``, ``lang``), ``t(ja, en)``, ``url_with(**changes)`` and
+    ``opendata_url()`` (the open-data CSV, or None)."""
     from viewer import prefs
+    from viewer.discovery import opendata_url
 
     title = served().config.title
     chosen = prefs.current()
@@ -107,4 +112,5 @@ def template_context() -> dict[str, object]:
         "lang": chosen.lang,
         "t": prefs.t,
         "url_with": prefs.url_with,
+        "opendata_url": opendata_url,
     }
