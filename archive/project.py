@@ -20,6 +20,11 @@ KURA_TOML = """\
 # The public base URL; every IIIF id starts with it.
 base_url = "http://127.0.0.1:8000"
 
+# タイルと JSON を CDN やバケットから配るときの公開 URL (空なら閲覧サーバー自身が配ります)。
+# 設定すると閲覧画面の IIIF リンクがそこを指し、kura publish の --base-url の既定になります。
+# The public URL tiles and JSON are served from (a CDN or bucket); empty: the viewer serves them.
+# public_url = "https://cdn.example.jp/archive"
+
 # 公開ファイルの置き場所: プロジェクト内のフォルダ名、または "s3://bucket/prefix"
 # Where published files go: a folder in this project, or "s3://bucket/prefix"
 store = "public"
