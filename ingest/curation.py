@@ -8,6 +8,8 @@ as the compiled lesson the viewer's player reads (``lessons/<id>.json``); each
 reported with its file and line and not published (what it published before is left as it
 was, so a typo never takes a lesson away from a class); the others are.
 Lessons and collections whose files were removed are unpublished.
+The published lessons and collections are then indexed for search (``index-curation/``,
+see :mod:`archive.search.curation`), so a search finds them beside the items.
 """
 
 from __future__ import annotations
@@ -127,4 +129,23 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
         {*report.collections, *(i for i in before.get("collections", []) if i in failed_ids)}
     )
     store.put(PUBLISHED, _json({"lessons": kept_lessons, "collections": kept_collections}))
+    _index(config, store, lessons, collections, records, kept_lessons, report)
     return report
+
+
+def _index(config, store, lessons, collections, records, kept_lessons, report) -> None:
+    """Index what is published: the lessons and collections of this run, and a lesson kept
+    from before while its file has a problem (read back from the store)."""
+    from archive.lessons import Lesson
+    from archive.search.curation import index_curation
+    from archive.search.indexer import index_dir
+
+    published = [x for x in lessons if x.id in report.lessons]
+    for lid in kept_lessons:
+        if lid not in report.lessons:
+            try:
+                published.append(Lesson.from_json(json.loads(store.get(Urls.lesson_data_key(lid)))))
+            except (StoreError, ValueError, TypeError):
+                continue
+    chosen = [c for c in collections if c.id in report.collections]
+    index_curation(index_dir(Path(config.root)), published, chosen, records)

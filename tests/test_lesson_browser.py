@@ -164,3 +164,75 @@ def screenshot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+def _axe(page) -> list:
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # by the DevTools protocol: CSP in force
+    return page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: "tag", values: tags}})
+            .then(r => r.violations.map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 160))})))""",
+        WCAG,
+    )
+
+
+def test_toggle_kids_and_seniors_modes_with_the_switch(page) -> None:
+    """The display-mode switch on the page (not a URL typed in): kids mode puts furigana on
+    the step, seniors mode large type and read-aloud; each remembered on the next step and
+    free of axe-core violations."""
+    page.goto(f"{page.base}{LESSON}/2")  # a fresh visitor: standard mode
+    assert page.locator("html").get_attribute("class") == "mode-standard"
+    assert page.locator("#step-title ruby, #step-text ruby").count() == 0
+    assert page.locator("[data-read-aloud]").count() == 0
+    standard_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+
+    page.locator(".prefs a[data-mode='kids']").click()
+    page.wait_for_url(re.compile(r"mode=kids"))
+    assert page.locator("html").get_attribute("class") == "mode-kids"
+    assert page.locator(".prefs a[data-mode='kids']").get_attribute("aria-current") == "true"
+    # 扱 (千歯扱き) is not taught by grade 3: ruby with its reading over the step
+    ruby = page.locator("#step-title ruby").first
+    assert ruby.is_visible()
+    assert page.locator("#step-title rt").first.inner_text().strip()
+    assert page.locator("#step-text ruby").count() >= 1
+    shown_when_still(page)
+    assert _axe(page) == [], "kids"
+
+    page.locator(".prefs a[data-mode='senior']").click()
+    page.wait_for_url(re.compile(r"mode=senior"))
+    assert page.locator("html").get_attribute("class") == "mode-senior"
+    assert page.locator("#step-title ruby").count() == 0  # furigana are for kids mode
+    body_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    text_px = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#step-text p')).fontSize)"
+    )
+    assert body_px >= 20 and text_px >= 20 and body_px > standard_px, (body_px, text_px)
+    read = page.locator("[data-read-aloud]").first
+    assert read.is_visible()
+    assert "読み上げる" in read.inner_text()
+    assert read.bounding_box()["height"] >= 44
+    shown_when_still(page)
+    assert _axe(page) == [], "senior"
+
+    # the choice is remembered (cookie) on the next step, reached with the big button
+    page.locator("#nav-next").click()
+    page.wait_for_url(re.compile(f"{LESSON}/3"))
+    assert page.locator("html").get_attribute("class") == "mode-senior"
+    assert page.locator("[data-read-aloud]").first.is_visible()
+
+    page.locator(".prefs a[data-mode='standard']").click()
+    page.wait_for_url(re.compile(r"mode=standard"))
+    assert page.locator("[data-read-aloud]").count() == 0
+    shown_when_still(page)
+    assert _axe(page) == [], "standard"
+
+
+@pytest.mark.parametrize("mode", ["standard", "senior", "kids"])
+def test_search_shows_lessons_without_accessibility_violations(page, mode: str) -> None:
+    page.goto(f"{page.base}/search?q=千歯扱き&mode={mode}")
+    group = page.locator(".curation-hits")
+    assert group.is_visible()
+    page.locator(".curation-part a").first.click()  # to the step where it is taught
+    page.wait_for_url(re.compile(f"{LESSON}/2"))
+    page.go_back()
+    assert _axe(page) == [], mode

@@ -29,7 +29,8 @@ def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> 
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"total", "hits", "facets"}
+    assert set(data) == {"total", "hits", "facets", "lessons", "collections"}
+    assert data["lessons"] == data["collections"] == []  # no lessons in this project
     assert data["hits"][0]["id"] == "shishi"
     assert {"id", "title", "score", "highlights"} <= set(data["hits"][0])
     assert set(data["facets"]) == {"type", "designation", "period", "place", "images"}

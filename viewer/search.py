@@ -1,16 +1,19 @@
 """``/search``: the archive's Japanese search with facets, filters, sort, paging, highlighted
 snippets and "did you mean"; the whole state is in the URL, so any result page can be shared
-or bookmarked."""
+or bookmarked. Lessons and curated collections that match are shown above the items, as a
+group of their own (they are not items: never in the count, the facets or the pages), with
+the step or the item whose text matched."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 
 from archive.errors import KuraError
 from archive.search import SearchResult, search
+from archive.search.curation import CurationHit
 from archive.search.searcher import FilterError
 from viewer.images import PageImage, thumbnail
 from viewer.search_params import PER_PAGE_CHOICES, SearchParams
@@ -70,6 +73,66 @@ class HitCard:
     image: PageImage | None
 
 
+# audience → (Japanese, English), as on the lessons' pages
+AUDIENCE_LABELS = {
+    "kids": ("子ども・学校向け", "For children and schools"),
+    "seniors": ("シニア向け", "For seniors"),
+    "all": ("どなたでも", "For everyone"),
+}
+
+
+@dataclass(frozen=True)
+class CurationCard:
+    """A lesson or collection in the search results."""
+
+    kind: str  # "lesson" or "collection"
+    id: str
+    url: str
+    title_html: str  # escaped, with <mark>
+    title_en: str
+    summary_html: str
+    kind_label: tuple[str, str]
+    audience_label: tuple[str, str]
+    part_url: str  # the step (lesson) or item (collection) whose text matched, or ""
+    part_label: tuple[str, str]
+
+
+def curation_cards(result: SearchResult) -> list[CurationCard]:
+    """Cards for the lessons, then the collections, that matched."""
+    return [_curation_card(hit) for hit in [*result.lessons, *result.collections]]
+
+
+def _curation_card(hit: CurationHit) -> CurationCard:
+    part_html = hit.highlights.get("part_title", "")
+    if hit.kind == "lesson":
+        url = url_for("lessons.show", lid=hit.id)
+        grade = f" {hit.grade}年" if hit.grade else ""
+        kind_label = (f"学習{grade}", f"Lesson{f', grade {hit.grade}' if hit.grade else ''}")
+        part_url = url_for("lessons.step", lid=hit.id, n=hit.step) if hit.step else ""
+        part_label = (
+            (f"ステップ {hit.step}「{part_html}」", f"Step {hit.step}: {part_html}")
+            if hit.step
+            else ("", "")
+        )
+    else:
+        url = url_for("collections.show", cid=hit.id)
+        kind_label = ("コレクション", "Collection")
+        part_url = url_for("items.show", item_id=hit.item) if hit.item else ""
+        part_label = (f"資料「{part_html}」", f"Item: {part_html}") if hit.item else ("", "")
+    return CurationCard(
+        kind=hit.kind,
+        id=hit.id,
+        url=url,
+        title_html=hit.highlights.get("title") or "",
+        title_en=hit.title_en,
+        summary_html=hit.highlights.get("summary") or "",
+        kind_label=kind_label,
+        audience_label=AUDIENCE_LABELS.get(hit.audience, ("", "")),
+        part_url=part_url,
+        part_label=part_label,
+    )
+
+
 def facet_value_label(name: str, value: str) -> tuple[str, str]:
     if name == "images":
         return IMAGES_VALUES.get(value, (value, value))
@@ -123,6 +186,7 @@ def page() -> tuple[str, int] | str:
         params=params,
         result=result,
         cards=hit_cards(result),
+        curation=curation_cards(result) if result.page == 1 else [],
         facet_labels=FACET_LABELS,
         facet_value_label=facet_value_label,
         sort_labels=SORT_LABELS,

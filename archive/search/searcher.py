@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from archive.i18n import pick
 from archive.model import YearRange
 from archive.search import query as kq
 from archive.search.analysis import normalize
+from archive.search.curation import CurationHit, search_curation
 from archive.search.engine import IndexArrays
 from archive.search.highlight import mark
 from archive.search.indexer import MARKER, index_dir, open_index
@@ -69,17 +70,23 @@ class SearchResult:
     per_page: int = 20
     query: str = ""
     suggestion: str | None = None
+    lessons: list[CurationHit] = field(default_factory=list)
+    collections: list[CurationHit] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
     def to_json(self) -> dict:
-        """``{"total": N, "hits": [...], "facets": {...}}`` (the CLI's and the API's shape)."""
+        """``{"total": N, "hits": [...], "facets": {...}}`` (the CLI's and the API's shape),
+        with the lessons and collections that matched beside them (never in the total, the
+        hits or the facets, which are about items)."""
         return {
             "total": self.total,
             "hits": [h.to_json() for h in self.hits],
             "facets": self.facets,
+            "lessons": [h.to_json() for h in self.lessons],
+            "collections": [h.to_json() for h in self.collections],
         }
 
 
@@ -223,8 +230,11 @@ class SearchIndex:
         sort: str = "relevance",
         page: int = 1,
         per_page: int = 20,
+        curation: bool = True,
     ) -> SearchResult:
-        """Search; ``text`` may be anything (the worst case is zero hits)."""
+        """Search; ``text`` may be anything (the worst case is zero hits). With
+        ``curation``, the lessons and collections matching ``text`` come beside the items
+        (whatever the item filters and page: they are not items)."""
         searcher, facets, arrays = self._current()
         parsed = kq.parse(text)
         wanted = filter_query(parse_filters(filters))
@@ -271,6 +281,9 @@ class SearchIndex:
             per_page=per_page,
             query=parsed.text(),
         )
+        if curation and not parsed.empty:
+            found = search_curation(self.path, parsed)
+            result.lessons, result.collections = found["lessons"], found["collections"]
         if total == 0 and not parsed.empty:
             from archive.search.suggest import suggest
 
@@ -333,9 +346,10 @@ def search(
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
+    curation: bool = True,
 ) -> SearchResult:
     """Search the index of the project (or index folder) ``where``; see SearchIndex.search."""
-    return open_search_index(where).search(text, filters, sort, page, per_page)
+    return open_search_index(where).search(text, filters, sort, page, per_page, curation)
 
 
 __all__ += ["forget", "open_search_index"]
