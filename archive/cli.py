@@ -241,6 +241,15 @@ def search(
     for hit in result.hits:
         date = f"  [{hit.date}]" if hit.date else ""
         click.echo(f"{hit.id}\t{hit.title}{date}")
+    for heading, found in (
+        (pick("学習教材", "Lessons"), result.lessons),
+        (pick("コレクション", "Collections"), result.collections),
+    ):
+        if found:
+            click.echo(f"{heading}: {len(found)}")
+        for match in found:
+            where = f"  [{pick('ステップ', 'step')} {match.step}]" if match.step else ""
+            click.echo(f"{match.kind}/{match.id}\t{match.title}{where}")
     if result.suggestion:
         click.echo(pick(f"もしかして: {result.suggestion}", f"did you mean: {result.suggestion}"))
 

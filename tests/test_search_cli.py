@@ -109,3 +109,12 @@ def test_search_the_demo_archive(tmp_path_factory) -> None:
     result = runner.invoke(cli, ["--lang", "ja", "-C", str(root), "search", "むさしむらやま"])
     assert result.exit_code == 0, result.output
     assert "件" in result.output
+    result = runner.invoke(cli, ["--lang", "ja", "-C", str(root), "search", "せんばこき"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "1 件" and lines[1].startswith("mingu-senbakoki\t千歯扱き")
+    assert "学習教材: 1" in lines  # the lesson that shows it, at the step that does
+    assert any(
+        line.startswith("lesson/mukashi-no-dogu\tむかしの道具とくらし") and "ステップ" in line
+        for line in lines
+    ), lines
