@@ -8,7 +8,7 @@ APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
-.PHONY: demo test deps system-deps vendor lint format bench bench-search bench-publish clean
+.PHONY: demo test deps system-deps vendor lint format bench bench-search bench-publish bench-viewer clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -69,6 +69,12 @@ bench-search: $(VENV)/.installed
 # Publish 20,000 small objects to SeaweedFS against a plain boto3 upload_file loop (~5 minutes)
 bench-publish: $(VENV)/.installed
 	$(PY) bench/publish.py
+
+# The viewer on `kura serve` against `python -m http.server` for the same tile, 16 concurrent
+# clients on 127.0.0.1, 5 interleaved rounds (~3 minutes with the demo build; ROUNDS=... to change)
+ROUNDS ?= 5
+bench-viewer: $(VENV)/.installed
+	$(PY) bench/viewer.py --rounds $(ROUNDS)
 
 clean:
 	rm -rf demo-archive .pytest_cache node_modules $(VENDOR)
