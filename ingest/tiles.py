@@ -83,22 +83,27 @@ def _size_segment(w: int, h: int, width: int, height: int) -> str:
 def tile_files(width: int, height: int, tile: int) -> Iterator[TileFile]:
     """Every URL an OpenSeadragon-style client requests, for every scale factor."""
     for scale in scale_factors(width, height, tile):
-        lw, lh = level_size(width, height, scale)
-        if lw < tile and lh < tile:
-            size = _size_segment(lw, lh, width, height)
-            yield TileFile(scale, (0, 0, lw, lh), f"full/{size}/{QUALITY_PATH}")
-            continue
-        span = tile * scale
-        for ty in range(ceil_div(lh, tile)):
-            for tx in range(ceil_div(lw, tile)):
-                rx, ry = tx * span, ty * span
-                rw, rh = min(span, width - rx), min(span, height - ry)
-                sw, sh = min(tile, lw - tx * tile), min(tile, lh - ty * tile)
-                full = (rx, ry, rw, rh) == (0, 0, width, height)
-                region = "full" if full else f"{rx},{ry},{rw},{rh}"
-                size = _size_segment(sw, sh, width, height)
-                box = (tx * tile, ty * tile, tx * tile + sw, ty * tile + sh)
-                yield TileFile(scale, box, f"{region}/{size}/{QUALITY_PATH}")
+        yield from level_tiles(width, height, tile, scale)
+
+
+def level_tiles(width: int, height: int, tile: int, scale: int) -> Iterator[TileFile]:
+    """The tiles a client requests at one scale factor, row by row."""
+    lw, lh = level_size(width, height, scale)
+    if lw < tile and lh < tile:
+        size = _size_segment(lw, lh, width, height)
+        yield TileFile(scale, (0, 0, lw, lh), f"full/{size}/{QUALITY_PATH}")
+        return
+    span = tile * scale
+    for ty in range(ceil_div(lh, tile)):
+        for tx in range(ceil_div(lw, tile)):
+            rx, ry = tx * span, ty * span
+            rw, rh = min(span, width - rx), min(span, height - ry)
+            sw, sh = min(tile, lw - tx * tile), min(tile, lh - ty * tile)
+            full = (rx, ry, rw, rh) == (0, 0, width, height)
+            region = "full" if full else f"{rx},{ry},{rw},{rh}"
+            size = _size_segment(sw, sh, width, height)
+            box = (tx * tile, ty * tile, tx * tile + sw, ty * tile + sh)
+            yield TileFile(scale, box, f"{region}/{size}/{QUALITY_PATH}")
 
 
 def size_files(width: int, height: int, tile: int, sizes_max: int) -> Iterator[TileFile]:

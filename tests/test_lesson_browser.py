@@ -150,11 +150,26 @@ def test_no_accessibility_violations(page, mode: str) -> None:
 
 
 def test_worksheet_prints_every_step(page) -> None:
-    page.goto(f"{page.base}{LESSON}/worksheet?mode=kids")
+    pictures: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: pictures.append((r.url, r.status)) if r.url.endswith("default.jpg") else None,
+    )
+    page.goto(f"{page.base}{LESSON}/worksheet?mode=kids", wait_until="networkidle")
     page.emulate_media(media="print")
     assert page.locator(".ws-step").count() == 8  # 7 steps and the last box
     assert not page.locator(".grade-switch").is_visible()
-    page.wait_for_function("() => document.querySelectorAll('.ws-image image').length === 7")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.ws-image svg')].filter(
+            s => s.querySelector('image')).length === 7"""
+    )
+    # every picture of every still (listed sizes, or tiles for small details) was fetched
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('.ws-image image')].map(i => i.href.baseVal)"
+    )
+    assert len(drawn) > 7  # the small details come as several tiles
+    assert {url for url, _ in pictures} == set(drawn), (drawn, pictures)
+    assert all(status == 200 for _, status in pictures), pictures
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
 

@@ -292,3 +292,46 @@ def test_the_senior_collection(client) -> None:
     assert "/items/sayama-muraezu" in page
     assert 'class="card-note"' in page and "金属供出を免れ" in page  # the curator's notes
     assert 'data-read-aloud="#collection-text"' in page
+
+
+def test_worksheet_stills_are_sharp_and_every_picture_exists(client) -> None:
+    """A level-0 server has no arbitrary regions: a still is a listed size of the page when
+    that is sharp enough, else the tiles of the coarsest level that is. Every picture exists,
+    is the size it is drawn at (in level pixels), and together they cover the region."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    image_tag = re.compile(
+        r'<image href="http://localhost(?P<path>[^"]+)" x="(?P<x>\d+)" y="(?P<y>\d+)" '
+        r'width="(?P<w>\d+)" height="(?P<h>\d+)"'
+    )
+    tiled = 0
+    for lid in ("mukashi-no-dogu", "oshima-tsumugi"):
+        sheet = client.get(f"/lessons/{lid}/worksheet").get_data(as_text=True)
+        for svg in re.findall(r'<svg class="still".*?</svg>', sheet, re.S):
+            left, top, width, height = map(int, re.search(r'viewBox="([\d ]+)"', svg)[1].split())
+            pictures = [m.groupdict() for m in image_tag.finditer(svg)]
+            assert pictures, svg
+            scales = set()
+            for p in pictures:
+                response = client.get(p["path"])
+                data = response.get_data()
+                response.close()
+                assert response.status_code == 200 and response.mimetype == "image/jpeg", p
+                with Image.open(BytesIO(data)) as im:
+                    scales.add(round(int(p["w"]) / im.width))  # page pixels per level pixel
+            assert len(scales) == 1, (lid, svg)  # one level per still
+            scale = scales.pop()
+            assert width / scale >= 500 or scale == 1, (lid, width, scale)  # sharp enough
+            if len(pictures) > 1:
+                tiled += 1
+                assert all("/full/" not in p["path"] for p in pictures)
+                xs = sorted({int(p["x"]) for p in pictures})
+                ys = sorted({int(p["y"]) for p in pictures})
+                assert xs[0] <= left and ys[0] <= top
+                right = max(int(p["x"]) + int(p["w"]) for p in pictures)
+                bottom = max(int(p["y"]) + int(p["h"]) for p in pictures)
+                assert right >= left + width and bottom >= top + height
+                assert len(pictures) == len(xs) * len(ys)  # a full grid, no holes
+    assert tiled >= 1  # the demo's small details (e.g. 450×500 px regions) come as tiles

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from archive.errors import StoreError
 from archive.furigana import furigana_html, furigana_text
 from archive.lessons import LESSON_ID, Lesson, Step
+from ingest.tiles import level_tiles, scale_factors
 from manifests.lesson import AUDIENCE_LABELS
 from manifests.urls import Urls
 from viewer import prefs
@@ -79,13 +80,25 @@ class Ruby:
 
 
 @dataclass(frozen=True)
-class Still:
-    """A region of a page as a still picture: an SVG whose viewBox is the region (page
-    pixels) over a listed size of the page (level 0 serves no arbitrary regions)."""
+class Picture:
+    """One image file of a still, placed in page pixels."""
 
     src: str
+    x: int
+    y: int
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class Still:
+    """A region of a page as a still picture: an SVG whose viewBox is the region (page
+    pixels) over the images that cover it. A level-0 server has no arbitrary regions, so the
+    pictures are a listed size of the whole page when one is sharp enough, else the tiles of
+    the coarsest pyramid level that is (a small detail never comes out blurred, and a big map
+    is never sent whole)."""
+
+    pictures: tuple[Picture, ...]
     box: tuple[int, int, int, int]
 
     @property
@@ -106,6 +119,36 @@ def _page(item_id: str, number: int) -> tuple[dict, dict] | None:
     return None
 
 
+def _tile_size(item_id: str, image: str) -> int | None:
+    """The tile width of a page's image service, as its ``info.json`` says."""
+    info = served().json_document(f"{Urls.image_key(item_id, image)}/info.json") or {}
+    try:
+        return int(info["tiles"][0]["width"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _tiles_over(
+    step: Step, page: dict, box: tuple[int, int, int, int], want: int, tile: int, urls: Urls
+) -> tuple[Picture, ...]:
+    width, height = page["width"], page["height"]
+    factors = scale_factors(width, height, tile)
+    scale = max([s for s in factors if box[2] / s >= want] or [1])
+    service = urls.image_service(step.item, page["image"])
+    left, top, right, bottom = box[0], box[1], box[0] + box[2], box[1] + box[3]
+    pictures = []
+    for f in level_tiles(width, height, tile, scale):
+        x, y = f.box[0] * scale, f.box[1] * scale
+        w, h = min(width - x, f.size[0] * scale), min(height - y, f.size[1] * scale)
+        if x < right and y < bottom and x + w > left and y + h > top:
+            # drawn one level pixel wider and taller where another tile follows, so that the
+            # browser's anti-aliased tile edges overlap instead of showing hairline seams
+            w += scale if x + w < width else 0
+            h += scale if y + h < height else 0
+            pictures.append(Picture(f"{service}/{f.path}", x, y, w, h))
+    return tuple(pictures)
+
+
 def still(
     step: Step, box: tuple[int, int, int, int] | None = None, want: int = 700
 ) -> Still | None:
@@ -113,15 +156,19 @@ def still(
     if found is None:
         return None
     _, page = found
-    box = box or step.region or (0, 0, page["width"], page["height"])
-    sizes = sorted((tuple(s) for s in page.get("sizes") or []), key=lambda s: s[0])
+    width, height = page["width"], page["height"]
+    box = box or step.region or (0, 0, width, height)
     urls = request_urls()
+    sizes = sorted((tuple(s) for s in page.get("sizes") or []), key=lambda s: s[0])
     for w, h in sizes:
-        if box[2] * w / page["width"] >= want:
-            return Still(
-                urls.image(step.item, page["image"], f"{w},{h}"), page["width"], page["height"], box
-            )
-    return Still(urls.image(step.item, page["image"], "max"), page["width"], page["height"], box)
+        if box[2] * w / width >= want:
+            whole = Picture(urls.image(step.item, page["image"], f"{w},{h}"), 0, 0, width, height)
+            return Still((whole,), box)
+    tile = _tile_size(step.item, page["image"])
+    if tile:
+        return Still(_tiles_over(step, page, box, want, tile, urls), box)
+    whole = Picture(urls.image(step.item, page["image"], "max"), 0, 0, width, height)
+    return Still((whole,), box)
 
 
 def _lesson_or_404(lid: str) -> Lesson:
