@@ -416,6 +416,60 @@ def test_tile_answers_a_range_request(client: FlaskClient) -> None:
     response.close()
 
 
+def _through_flask(app: Flask, path: str, **headers: str):
+    """The same request answered by the Flask route, without the tile layer in front."""
+    from werkzeug.test import Client
+
+    return Client(app.wsgi_app.app).get(path, headers=headers)  # type: ignore[attr-defined]
+
+
+def test_tiles_skip_the_framework_with_the_same_answer(app: Flask, client: FlaskClient) -> None:
+    """viewer.tiles answers tiles ahead of Flask: the same body and headers as the route."""
+    from viewer.tiles import TileFiles
+
+    assert isinstance(app.wsgi_app, TileFiles)
+    fast, slow = client.get(f"/{TILE}"), _through_flask(app, f"/{TILE}")
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_data() == slow.get_data()
+    ignore = {"Date", "Expires"}
+    assert {k: v for k, v in fast.headers.items() if k not in ignore} == {
+        k: v for k, v in slow.headers.items() if k not in ignore
+    }
+    etag = fast.headers["ETag"]
+    for conditional in (
+        {"If-None-Match": etag},
+        {"If-None-Match": f'"other", W/{etag}'},
+        {"If-Modified-Since": fast.headers["Last-Modified"]},
+    ):
+        again, flask = (
+            client.get(f"/{TILE}", headers=conditional),
+            _through_flask(app, f"/{TILE}", **conditional),
+        )
+        assert again.status_code == flask.status_code == 304, conditional
+        assert again.get_data() == b"" and again.headers["ETag"] == etag
+        assert again.headers["Access-Control-Allow-Origin"] == "*"
+        again.close()
+        flask.close()
+    changed = client.get(f"/{TILE}", headers={"If-None-Match": '"other"'})
+    assert changed.status_code == 200 and changed.get_data() == slow.get_data()
+    head = client.head(f"/{TILE}")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["Content-Length"] == slow.headers["Content-Length"]
+    for response in (fast, slow, changed, head):
+        response.close()
+
+
+def test_a_link_out_of_the_store_is_404_for_tiles_too(client: FlaskClient, config: Config) -> None:
+    outside = config.root / "secret.jpg"
+    outside.write_bytes(jpeg(8, 8))
+    link = config.store_dir / f"iiif/{ITEM}/{IMAGE}/0,0,8,8/8,8/0/default.jpg"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(outside)
+    response = client.get(f"/iiif/{ITEM}/{IMAGE}/0,0,8,8/8,8/0/default.jpg")
+    assert response.status_code == 404 and "<html" in text(response)  # the site's 404 page
+    assert client.get(f"/iiif/{ITEM}/{IMAGE}/../../../secret.jpg/0/default.jpg").status_code == 404
+
+
 def test_cors_preflight(client: FlaskClient) -> None:
     response = client.options(
         f"/{MANIFEST}",

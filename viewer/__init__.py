@@ -15,6 +15,7 @@ from archive.config import Config, load_config
 from archive.store import open_store
 from manifests.urls import Urls
 from viewer.state import ServedArchive, template_context
+from viewer.tiles import TileFiles
 
 EMPTY_STYLE_HASH = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 SECURITY_HEADERS = {
@@ -105,4 +106,7 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
         return response
 
     app.after_request(add_security_headers)
+    store_root = getattr(app.extensions["kura"].store, "root", None)
+    if store_root is not None:  # tiles of a local store skip the framework (viewer.tiles)
+        app.wsgi_app = TileFiles(app.wsgi_app, store_root, headers)  # type: ignore[method-assign]
     return app

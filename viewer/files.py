@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +36,11 @@ CORS_HEADERS = {
     "Access-Control-Allow-Headers": "Range, If-None-Match, If-Modified-Since",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Length, Content-Range",
 }
+
+
+def file_etag(st: os.stat_result) -> str:
+    """The ETag of a stored file (the same from the app and from ``viewer.tiles``)."""
+    return f"{st.st_mtime_ns:x}-{st.st_size:x}"
 
 
 def not_found(key: str) -> None:
@@ -83,7 +89,9 @@ def send_store_file(key: str) -> Response:
         response.headers["Cache-Control"] = CACHE_TILE if key.endswith(".jpg") else CACHE_DOCUMENT
         return response.make_conditional(request)
     path = store_path(key)
-    response = send_file(path, mimetype=content_type_for(key), conditional=True, etag=True)
+    response = send_file(
+        path, mimetype=content_type_for(key), conditional=True, etag=file_etag(path.stat())
+    )
     response.headers["Cache-Control"] = CACHE_TILE if key.endswith(".jpg") else CACHE_DOCUMENT
     response.headers.pop("Expires", None)
     return response
