@@ -7,20 +7,25 @@ to the original characters; the result is HTML-escaped with ``<mark>`` around ea
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 from archive.search.analysis import normalize
 
 SNIPPET_CHARS = 120
 
 
-def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+_fold_char = lru_cache(maxsize=16384)(normalize)  # one character at a time: few distinct ones
+
+
+@lru_cache(maxsize=4096)  # titles and texts come back page after page
+def _normalised_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        folded = normalize(ch)
+        folded = _fold_char(ch)
         out.append(folded)
         where += [i] * len(folded)
-    return "".join(out), where
+    return "".join(out), tuple(where)
 
 
 def spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
