@@ -78,6 +78,9 @@ def _json(data: dict) -> bytes:
 def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport:
     """Check and publish every lesson and curated collection of the project."""
     store = open_store(config.store, config.root)
+    if not dry_run:  # what a run killed while writing left behind
+        for prefix in ("iiif/lesson", "iiif/collection", "lessons"):
+            store.sweep_temp(prefix)
     urls = Urls(config.base_url)
     records = _records(store)
     report = CurationReport()

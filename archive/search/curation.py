@@ -235,8 +235,11 @@ def curation_dir(index_folder: Path) -> Path:
 def write_curation_index(index_folder: Path, documents: list[dict]) -> Path:
     """Write ``documents`` as the curation index under ``index_folder`` (the items' index
     folder), built beside the old one and swapped in whole."""
+    from archive.search.indexer import recover
+
     final = curation_dir(index_folder)
     final.parent.mkdir(parents=True, exist_ok=True)
+    recover(final, _is_current)  # what a killed run left
     temp = final.with_name(f".{final.name}.new-{os.getpid()}-{threading.get_ident()}")
     old = final.with_name(f".{final.name}.old-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(temp, ignore_errors=True)
@@ -381,26 +384,28 @@ class CurationIndex:
         self._searcher = None
         self._arrays = None
 
-    def _marker_stamp(self) -> tuple[int, int] | None:
+    def _marker_stamp(self, path: Path) -> tuple[int, int] | None:
         try:
-            st = (self.path / MARKER).stat()
+            st = (path / MARKER).stat()
         except OSError:
             return None
         return (st.st_ino, st.st_mtime_ns)
 
     def _current(self):
         from archive.search.engine import IndexArrays
+        from archive.search.indexer import readable
 
         with self._lock:
-            stamp = self._marker_stamp()
+            path = readable(self.path, _is_current)  # the old one while a swap was cut short
+            stamp = self._marker_stamp(path)
             if stamp != self._stamp:
                 if self._searcher is not None:
                     self._searcher.close()
                 self._searcher = self._arrays = None
                 self._stamp = stamp
-                if stamp is not None and _is_current(self.path):
+                if stamp is not None and _is_current(path):
                     try:
-                        ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
+                        ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
                         if ix.doc_count():  # no lessons nor collections: nothing to open
                             self._searcher = ix.searcher()
                             self._arrays = IndexArrays(self._searcher)

@@ -138,8 +138,8 @@ def rebuild(root: Path, *, procs: int | None = None) -> IndexStats:
     writer processes, by default two for a large archive on two cores or more."""
     started = time.monotonic()
     final = index_dir(root)
+    recover(final)
     temp = final.with_name(f".{final.name}.new-{os.getpid()}")
-    shutil.rmtree(temp, ignore_errors=True)
     ids = record_ids(_store(root))
     procs = writer_procs(len(ids)) if procs is None else procs
     try:
@@ -167,8 +167,37 @@ def is_current(path: Path) -> bool:
     )
 
 
+def _left_over(final: Path, kind: str) -> list[Path]:
+    """The staging (``new``) or swapped-out (``old``) folders of rebuilds beside ``final``."""
+    if not final.parent.is_dir():
+        return []
+    start = f".{final.name}.{kind}-"
+    return sorted(p for p in final.parent.iterdir() if p.name.startswith(start) and p.is_dir())
+
+
+def readable(path: Path, current: Callable[[Path], bool] | None = None) -> Path:
+    """``path``, or while a rebuild killed between its two renames has left no index there,
+    the previous index it swapped out (put back by the next rebuild)."""
+    if not path.exists():
+        for old in _left_over(path, "old"):
+            if (current or is_current)(old):
+                return old
+    return path
+
+
+def recover(final: Path, current: Callable[[Path], bool] | None = None) -> None:
+    """Before a rebuild of the index at ``final``: put back the index a rebuild killed
+    mid-swap took away, and remove what killed rebuilds left beside it."""
+    old = readable(final, current)
+    if old != final:
+        old.rename(final)
+    for left in _left_over(final, "new") + _left_over(final, "old"):
+        shutil.rmtree(left, ignore_errors=True)
+
+
 def open_index(path: Path):
     """Open the index at ``path``; a clear error if it is missing or of an older version."""
+    path = readable(path)
     if not is_current(path):
         raise IndexError_(
             pick(
