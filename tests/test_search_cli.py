@@ -29,8 +29,9 @@ def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> 
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"total", "hits", "facets", "lessons", "collections"}
+    assert set(data) == {"total", "hits", "facets", "lessons", "collections", "suggestion"}
     assert data["lessons"] == data["collections"] == []  # no lessons in this project
+    assert data["suggestion"] is None  # hits: nothing to suggest
     assert data["hits"][0]["id"] == "shishi"
     assert {"id", "title", "score", "highlights"} <= set(data["hits"][0])
     assert set(data["facets"]) == {"type", "designation", "period", "place", "images"}
@@ -51,6 +52,8 @@ def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> 
     assert json.loads(result.output)["total"] == 4
     result = runner.invoke(cli, ["-C", str(root), "search", "sayamma"])
     assert "sayama" in result.output
+    result = runner.invoke(cli, ["-C", str(root), "search", "sayamma", "--json"])
+    assert json.loads(result.output)["suggestion"] == "sayama"  # did you mean
     result = runner.invoke(cli, ["-C", str(root), "search", "x", "--filter", "nope"])
     assert result.exit_code != 0
 

@@ -38,7 +38,6 @@ def search() -> Response:
         page=result.page,
         per_page=result.per_page,
         pages=result.pages,
-        suggestion=result.suggestion,
     )
     response = jsonify(body)
     response.headers["Cache-Control"] = "public, max-age=60"

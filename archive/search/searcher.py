@@ -80,13 +80,14 @@ class SearchResult:
     def to_json(self) -> dict:
         """``{"total": N, "hits": [...], "facets": {...}}`` (the CLI's and the API's shape),
         with the lessons and collections that matched beside them (never in the total, the
-        hits or the facets, which are about items)."""
+        hits or the facets, which are about items) and the "did you mean" ``suggestion``."""
         return {
             "total": self.total,
             "hits": [h.to_json() for h in self.hits],
             "facets": self.facets,
             "lessons": [h.to_json() for h in self.lessons],
             "collections": [h.to_json() for h in self.collections],
+            "suggestion": self.suggestion or None,  # "did you mean", for a query with no hits
         }
 
 
