@@ -288,7 +288,24 @@ def segments(
     if not _HAS_KANJI.search(text):
         return [Segment(text)] if text else []
     key = tuple(sorted((readings or {}).items()))
-    return list(_segments_cached(text, grade, key))
+    out: list[Segment] = []
+    at = 0
+    for m in _INLINE_READING.finditer(text):  # 実（もみ）: the writer's own reading, as ruby
+        if m.start() > at:
+            out += _segments_cached(text[at : m.start()], grade, key)
+        out.append(Segment(m[1], _hiragana(m[2])))
+        at = m.end()
+    if at < len(text):
+        out += _segments_cached(text[at:], grade, key)
+    return out
+
+
+# a kanji word followed by its reading in brackets, as writers for children often give it
+_INLINE_READING = re.compile(f"([{_KANJI}]+)[（(]([ぁ-ゖァ-ヺー]+)[）)]")
+
+
+def _hiragana(kana: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in kana)
 
 
 def _ruby(seg: Segment) -> str:

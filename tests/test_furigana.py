@@ -75,3 +75,21 @@ def test_html_gets_ruby_in_text_only() -> None:
         f'<p><a href="/items/脱穀">{ruby("脱穀", "だっこく")}</a> <code>脱穀</code> '
         "<ruby>稲<rt>いね</rt></ruby></p>"
     )
+
+
+def test_a_reading_written_in_brackets_becomes_the_ruby() -> None:
+    """Writers for children give unusual readings inline: 実（もみ） is ruby もみ over 実, not
+    Sudachi's one token 実（もみ） read じつ, and the brackets go (full- or half-width, kana)."""
+    assert furigana_text("あの実（もみ）を落とす", 6) == (
+        "あの<ruby>実<rp>(</rp><rt>もみ</rt><rp>)</rp></ruby>を落とす"
+    )
+    assert (
+        furigana_text("唐箕(トウミ)で", 6)
+        == "<ruby>唐箕<rp>(</rp><rt>とうみ</rt><rp>)</rp></ruby>で"
+    )
+    assert furigana_text("学校（がっこう）", 1) == (
+        "<ruby>学校<rp>(</rp><rt>がっこう</rt><rp>)</rp></ruby>"
+    )
+    assert (
+        furigana_text("道具（1）", 1) == "<ruby>道具<rp>(</rp><rt>どうぐ</rt><rp>)</rp></ruby>（1）"
+    )

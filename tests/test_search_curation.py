@@ -233,3 +233,14 @@ def test_demo_search_page_links_to_lessons_and_collections(demo: Path) -> None:
     body = client.get("/api/search?q=とうみ").get_json()
     assert [(h["id"], h["step"]) for h in body["lessons"]] == [("mukashi-no-dogu", 3)]
     assert body["total"] == len(body["hits"]) == 1
+
+
+def test_kids_mode_puts_furigana_on_the_search_results(demo: Path) -> None:
+    client = create_app(load_config(demo), {"TESTING": True}).test_client()
+    kids = client.get("/search?q=とうみ&mode=kids&grade=1&lang=ja").get_data(as_text=True)
+    hits = kids.split('id="results-heading"')[1]
+    assert "<ruby>唐箕<rp>(</rp><rt>とうみ</rt><rp>)</rp></ruby>" in hits  # the item
+    lessons = kids.split('id="curation-heading"')[1].split('id="results-heading"')[0]
+    assert "<ruby>道具<rp>(</rp><rt>どうぐ</rt><rp>)</rp></ruby>" in lessons  # むかしの道具…
+    for plain in ("/search?q=とうみ&mode=standard", "/search?q=とうみ&mode=kids&lang=en"):
+        assert "<ruby>" not in client.get(plain).get_data(as_text=True), plain

@@ -7,14 +7,17 @@ the step or the item whose text matched."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request, url_for
 
 from archive.errors import KuraError
+from archive.furigana import furigana_html
 from archive.search import SearchResult, search
 from archive.search.curation import CurationHit
 from archive.search.searcher import FilterError
+from viewer import prefs
 from viewer.images import PageImage, thumbnail
 from viewer.search_params import PER_PAGE_CHOICES, SearchParams
 from viewer.state import request_urls, served
@@ -97,12 +100,22 @@ class CurationCard:
     part_label: tuple[str, str]
 
 
+def _ruby() -> Callable[[str], str]:
+    """In kids mode (Japanese), a function adding furigana above the visitor's grade to
+    highlighted HTML (never inside ``<mark>`` or other tags); otherwise the HTML as it is."""
+    chosen = prefs.current()
+    if chosen.mode != "kids" or chosen.lang != "ja":
+        return lambda markup: markup
+    return lambda markup: furigana_html(markup, chosen.grade) if markup else markup
+
+
 def curation_cards(result: SearchResult) -> list[CurationCard]:
     """Cards for the lessons, then the collections, that matched."""
-    return [_curation_card(hit) for hit in [*result.lessons, *result.collections]]
+    ruby = _ruby()
+    return [_curation_card(hit, ruby) for hit in [*result.lessons, *result.collections]]
 
 
-def _curation_card(hit: CurationHit) -> CurationCard:
+def _curation_card(hit: CurationHit, ruby: Callable[[str], str]) -> CurationCard:
     part_html = hit.highlights.get("part_title", "")
     if hit.kind == "lesson":
         url = url_for("lessons.show", lid=hit.id)
@@ -123,9 +136,9 @@ def _curation_card(hit: CurationHit) -> CurationCard:
         kind=hit.kind,
         id=hit.id,
         url=url,
-        title_html=hit.highlights.get("title") or "",
+        title_html=ruby(hit.highlights.get("title") or ""),
         title_en=hit.title_en,
-        summary_html=hit.highlights.get("summary") or "",
+        summary_html=ruby(hit.highlights.get("summary") or ""),
         kind_label=kind_label,
         audience_label=AUDIENCE_LABELS.get(hit.audience, ("", "")),
         part_url=part_url,
@@ -144,6 +157,7 @@ def facet_value_label(name: str, value: str) -> tuple[str, str]:
 def hit_cards(result: SearchResult) -> list[HitCard]:
     urls = request_urls()
     archive = served()
+    ruby = _ruby()
     cards = []
     for hit in result.hits:
         try:
@@ -153,9 +167,9 @@ def hit_cards(result: SearchResult) -> list[HitCard]:
         cards.append(
             HitCard(
                 id=hit.id,
-                title_html=hit.highlights.get("title") or "",
+                title_html=ruby(hit.highlights.get("title") or ""),
                 title_en=hit.title_en,
-                summary_html=hit.highlights.get("summary") or "",
+                summary_html=ruby(hit.highlights.get("summary") or ""),
                 date=hit.date,
                 type=hit.type,
                 pages=hit.pages,
