@@ -110,9 +110,11 @@ def _thumbnail(record: dict, urls: Any) -> str:
 
 
 def row(record: dict, config: Config, urls: Any) -> list[str]:
-    fields = record.get("fields") or {}
+    # the sheet's own columns, then extra columns an archivist added under the standard's
+    # header (電話番号, 名称_通称 … are not sheet columns of Kura, but are kept as written)
+    fields = {**(record.get("extra") or {}), **(record.get("fields") or {})}
     rights = str(record.get("rights") or "")
-    values = {column: str(fields.get(column, "")) for column in FROM_SHEET}
+    values = {column: str(fields.get(column, "") or "") for column in FROM_SHEET}
     values.update(
         {
             "全国地方公共団体コード": config.opendata_code,

@@ -225,3 +225,21 @@ def test_change_feed_pages(tmp_path: Path, monkeypatch) -> None:
     assert "next" not in pages[2] and pages[2]["prev"]["id"].endswith("page-1.json")
     for page in pages:
         jsonschema.validate(page, PAGE_SCHEMA)
+
+
+def test_extra_sheet_columns_under_the_standards_headers_are_exported() -> None:
+    """電話番号, 名称_通称 … are not Kura sheet columns; an archivist who adds them with the
+    standard's header gets them in the CSV (kept as extra columns by the sheet reader)."""
+    from archive.config import Config
+
+    record = {
+        "id": "bonsho",
+        "fields": {"名称": "梵鐘", "文化財分類": "有形文化財"},
+        "extra": {"電話番号": "042-565-1111", "名称_通称": "=つりがね", "備考欄": "x"},
+    }
+    data = build_csv([record], Config(root=Path(".")), "http://h")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    row = dict(zip(STANDARD_COLUMNS, rows[1], strict=True))
+    assert row["電話番号"] == "042-565-1111"
+    assert row["名称_通称"] == "'=つりがね"  # formula-safe as every cell
+    assert "x" not in rows[1]  # other extra columns stay out
