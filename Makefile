@@ -4,7 +4,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk
+APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk gcc libjpeg62-turbo-dev
+JPEGSTREAM := ingest/.jpegstream-built
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
@@ -16,16 +17,24 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $@
 
-deps: system-deps $(VENV)/.installed vendor
+deps: system-deps $(VENV)/.installed vendor $(JPEGSTREAM)
 
 # Debian packages the tests need: libmagic1 (iiif-validator), libvips-tools (benchmark anchor),
-# chromium and fonts-noto-cjk (browser tests of the viewer, driven by Playwright).
+# chromium and fonts-noto-cjk (browser tests of the viewer, driven by Playwright), gcc and
+# libjpeg62-turbo-dev (the scanline JPEG decoder below).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
+
+# libjpeg's scanline decoder for the tiler (ingest/jpeg_stream_build.py, cffi): JPEGs are
+# tiled band by band as they decode. Without it Kura decodes whole images, with the same result.
+$(JPEGSTREAM): ingest/jpeg_stream_build.py $(VENV)/.installed
+	@if $(PY) -m ingest.jpeg_stream_build; then touch $@; else \
+	  echo "注意: JPEG の逐次デコーダーを作れませんでした (gcc, libjpeg62-turbo-dev)。画像全体を一度にデコードします。"; \
+	  echo "warning: could not build the scanline JPEG decoder; Kura decodes whole JPEGs instead."; fi
 
 # The viewer's JavaScript (OpenSeadragon; axe-core for the accessibility tests) comes from
 # the npm packages pinned in package-lock.json, copied into viewer/static/vendor/ (not in git).
@@ -55,7 +64,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-demo: $(VENV)/.installed vendor
+demo: $(VENV)/.installed vendor $(JPEGSTREAM)
 	$(VENV)/bin/kura demo demo-archive --port $(PORT)
 
 bench: deps
@@ -77,4 +86,4 @@ bench-viewer: $(VENV)/.installed
 	$(PY) bench/viewer.py --rounds $(ROUNDS)
 
 clean:
-	rm -rf demo-archive .pytest_cache node_modules $(VENDOR)
+	rm -rf demo-archive .pytest_cache node_modules $(VENDOR) ingest/_jpegstream* $(JPEGSTREAM)

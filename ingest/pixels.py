@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,15 +197,13 @@ def _tiff_fast(path: Path, frame: int) -> np.ndarray | TiffRows | None:
     return pixels
 
 
-class TiffRows:
-    """An uncompressed TIFF page stored in one run of bytes: read into the tiler's array by a
-    thread of its own, band by band, so the full-size tiles of the top of the page are
-    encoded while the bottom is still being read."""
+class StreamedRows:
+    """A page whose rows arrive top to bottom in a thread of its own, into the tiler's
+    array: the full-size tiles of the top of the page are encoded while the bottom is still
+    being read or decoded. Subclasses say how the rows come (``_fill``)."""
 
-    CHUNK_ROWS = 256
-
-    def __init__(self, path: Path, offset: int, height: int, width: int, channels: int) -> None:
-        self.path, self.offset = path, offset
+    def __init__(self, path: Path, height: int, width: int, channels: int) -> None:
+        self.path = path
         self.height, self.width, self.channels = height, width, channels
         self.pixels = new_pixels(height, width, channels)
         self._rows = 0
@@ -214,12 +213,12 @@ class TiffRows:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._read, name="kura-tiff", daemon=True)
+            self._thread = threading.Thread(target=self._run, name="kura-rows", daemon=True)
             self._thread.start()
 
     def wait(self, rows: int) -> None:
         """Block until the first ``rows`` rows are in ``pixels``; ImageError if they never
-        will be (a file cut short, a read error)."""
+        will be (a file cut short, a read or decode error)."""
         self.start()
         with self._ready:
             self._ready.wait_for(lambda: self._rows >= rows or self._error is not None)
@@ -230,23 +229,16 @@ class TiffRows:
         self.wait(self.height)
         return self.pixels
 
-    def _read(self) -> None:
-        row = self.width * self.channels
-        view = memoryview(self.pixels.reshape(-1))
+    def _fill(self) -> Iterator[int]:
+        """Fill ``pixels`` from the top, yielding the number of rows done after each band."""
+        raise NotImplementedError
+
+    def _run(self) -> None:
         try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                for y in range(0, self.height, self.CHUNK_ROWS):
-                    y1 = min(self.height, y + self.CHUNK_ROWS)
-                    want = (y1 - y) * row
-                    got = fh.readinto(view[y * row : y1 * row])
-                    if got != want:
-                        raise ImageError(
-                            f"{self.path}: 画像データが途中で切れています / image data is truncated"
-                        )
-                    with self._ready:
-                        self._rows = y1
-                        self._ready.notify_all()
+            for rows in self._fill():
+                with self._ready:
+                    self._rows = rows
+                    self._ready.notify_all()
         except OSError as exc:
             error = ImageError(f"{self.path}: 読めません / cannot read: {exc.strerror}")
             with self._ready:
@@ -256,3 +248,85 @@ class TiffRows:
             with self._ready:
                 self._error = exc
                 self._ready.notify_all()
+        except Exception as exc:  # never leave a waiter waiting
+            with self._ready:
+                self._error = ImageError(f"{self.path}: {exc!r}")
+                self._ready.notify_all()
+
+
+class TiffRows(StreamedRows):
+    """An uncompressed TIFF page stored in one run of bytes, read band by band."""
+
+    CHUNK_ROWS = 256
+
+    def __init__(self, path: Path, offset: int, height: int, width: int, channels: int) -> None:
+        super().__init__(path, height, width, channels)
+        self.offset = offset
+
+    def _fill(self) -> Iterator[int]:
+        row = self.width * self.channels
+        view = memoryview(self.pixels.reshape(-1))
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            for y in range(0, self.height, self.CHUNK_ROWS):
+                y1 = min(self.height, y + self.CHUNK_ROWS)
+                want = (y1 - y) * row
+                got = fh.readinto(view[y * row : y1 * row])
+                if got != want:
+                    raise ImageError(
+                        f"{self.path}: 画像データが途中で切れています / image data is truncated"
+                    )
+                yield y1
+
+
+class JpegRows(StreamedRows):
+    """A JPEG decoded band by band by libjpeg's scanline decoder (``ingest._jpegstream``,
+    built by ``make deps``): the same pixels as ``JpegPage.full``, but the tiles of the top
+    are encoded while the rest decodes. Corrupt data raises ``JpegStreamError`` (the tiler
+    then starts the page again the careful way, ``JpegPage.full``)."""
+
+    CHUNK_ROWS = 128
+
+    def __init__(self, page: JpegPage) -> None:
+        super().__init__(page.path, page.height, page.width, 1 if page.grey else 3)
+        self.data, self.grey = page.data, page.grey
+
+    def _fill(self) -> Iterator[int]:
+        ffi, lib = _jpegstream()
+        decoder = lib.kura_jpeg_open(self.data, len(self.data), int(self.grey))
+        if decoder == ffi.NULL:
+            raise JpegStreamError(f"{self.path}: no memory for the decoder")
+        try:
+            size = (lib.kura_jpeg_width(decoder), lib.kura_jpeg_height(decoder))
+            if size != (self.width, self.height):
+                raise JpegStreamError(f"{self.path}: {ffi.string(lib.kura_jpeg_error(decoder))}")
+            out = ffi.from_buffer(self.pixels)
+            stride = self.width * self.channels
+            done = 0
+            while done < self.height:
+                done = lib.kura_jpeg_read(decoder, out, stride, self.CHUNK_ROWS)  # GIL released
+                if done < 0:
+                    message = ffi.string(lib.kura_jpeg_error(decoder)).decode(errors="replace")
+                    raise JpegStreamError(f"{self.path}: {message}")
+                yield done
+        finally:
+            lib.kura_jpeg_close(decoder)
+
+
+class JpegStreamError(ImageError):
+    """The scanline decoder refused a JPEG (corrupt data): decode it the careful way."""
+
+
+def _jpegstream() -> tuple:
+    from ingest._jpegstream import ffi, lib  # built by `make deps`; see jpeg_streaming()
+
+    return ffi, lib
+
+
+def jpeg_streaming() -> bool:
+    """Whether the scanline decoder was built (``python -m ingest.jpeg_stream_build``)."""
+    try:
+        _jpegstream()
+    except ImportError:
+        return False
+    return True

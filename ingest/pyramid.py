@@ -27,7 +27,7 @@ from PIL import Image
 
 from archive.store import TreeWriter
 from ingest.memory import new_pixels, release_rows
-from ingest.pixels import JpegPage, TiffRows
+from ingest.pixels import JpegPage, JpegRows, JpegStreamError, TiffRows, jpeg_streaming
 from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
 
 HALVING_STRIP = 64  # output rows per halving task
@@ -102,8 +102,10 @@ def write_pyramid(
     ``info.json`` last. Pass the pixels without keeping a reference, and each level's memory
     is given back as soon as the next one is made.
 
-    A ``JpegPage`` is decoded here, at full and at half size at once (see its doc), and the
-    half-size level and those below are tiled while the full size is still decoding.
+    A ``JpegPage`` is decoded here: band by band by libjpeg's scanline decoder where it was
+    built (``JpegRows``: the tiles of the top are encoded while the rest decodes), else at
+    full and at half size at once (see its doc), the half-size level and those below tiled
+    while the full size is still decoding.
 
     ``source_jpeg``: the JPEG these pixels were decoded from, fit to publish as it is (see
     ``ingest.pixels.source_jpeg``). When ``full/max`` is the whole image at full size it is
@@ -131,7 +133,19 @@ def write_pyramid(
     levels = _Levels(by_scale, tree, quality, tile, written)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="kura-tile") as pool:
-        if isinstance(image, JpegPage) and len(factors) > 1:
+        streamed = False
+        if isinstance(image, JpegPage) and jpeg_streaming():
+            rows = JpegRows(image)
+            rows.start()
+            try:  # tiled band by band as the rows are decoded
+                levels.write(pool, rows.pixels, factors, ready=rows.wait)
+                streamed = True
+            except JpegStreamError:  # corrupt data: again, the careful way (every file anew)
+                pass
+            del rows
+        if streamed:
+            pass
+        elif isinstance(image, JpegPage) and len(factors) > 1:
             full = pool.submit(image.full)
             half = pool.submit(image.half).result()
             del image
