@@ -23,6 +23,7 @@ import tifffile
 from PIL import Image, ImageCms
 
 from archive.errors import ImageError
+from ingest import native
 from ingest.images import load_page, pillow_bomb_check_off, probe
 from ingest.jpeg import publishable_jpeg
 from ingest.memory import new_pixels
@@ -318,15 +319,12 @@ class JpegStreamError(ImageError):
 
 
 def _jpegstream() -> tuple:
-    from ingest._jpegstream import ffi, lib  # built by `make deps`; see jpeg_streaming()
-
-    return ffi, lib
+    built = native.extension()  # built by `make deps`; see jpeg_streaming()
+    if built is None:
+        raise JpegStreamError("ingest._jpegstream is not built")
+    return built
 
 
 def jpeg_streaming() -> bool:
     """Whether the scanline decoder was built (``python -m ingest.jpeg_stream_build``)."""
-    try:
-        _jpegstream()
-    except ImportError:
-        return False
-    return True
+    return native.extension() is not None

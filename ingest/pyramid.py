@@ -26,11 +26,14 @@ import simplejpeg
 from PIL import Image
 
 from archive.store import TreeWriter
+from ingest import native
 from ingest.memory import new_pixels, release_rows
 from ingest.pixels import JpegPage, JpegRows, JpegStreamError, TiffRows, jpeg_streaming
 from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
 
 HALVING_STRIP = 64  # output rows per halving task
+# a file that is a whole level this big or bigger is encoded band by band (see _StreamedEncode)
+STREAM_MIN_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,14 @@ def encode_jpeg(pixels: np.ndarray, quality: int) -> bytes:
 
 
 def _halve_rows(src: np.ndarray, dst: np.ndarray, y0: int, y1: int) -> None:
-    """Rows ``y0:y1`` of ``dst`` = 2×2 box averages of ``src``, by Pillow's ``reduce(2)`` on
-    the strip of ``src`` they come from (an odd last row or column averages the pixels it
-    has). Pillow's reduce is several times faster than the same sums in numpy, and the strip
-    costs only its own rows of memory in Pillow's 4-bytes-a-pixel layout."""
+    """Rows ``y0:y1`` of ``dst`` = 2×2 box averages of ``src``, the numbers of Pillow's
+    ``reduce(2)`` (an odd last row or column averages the pixels it has): in one pass by
+    ``ingest.native.halve`` where it is built, else by Pillow on the strip of ``src`` they
+    come from (which costs only the strip's rows of memory in Pillow's 4-bytes-a-pixel
+    layout, and two copies)."""
     strip = src[2 * y0 : 2 * y1]
+    if native.halve(strip, dst[y0:y1]):
+        return
     grey = src.shape[2] == 1
     reduced = Image.fromarray(strip[:, :, 0] if grey else strip).reduce(2)
     dst[y0:y1] = np.asarray(reduced).reshape(y1 - y0, dst.shape[1], dst.shape[2])
@@ -226,10 +232,14 @@ class _Levels:
         n_bands = -(-rows // tile)
         whole: list[tuple] = []  # (function, args) of tasks reading more than one band
         bands: list[list[tuple]] = [[] for _ in range(n_bands)]  # tasks reading one band
+        streamed: list[TileFile] = []  # the whole level, encoded band by band as it comes
         for f in self.by_scale[scale]:
             if f.path in self.written:
                 continue
             first, last = f.box[1] // tile, (f.box[3] - 1) // tile
+            if first != last and self._streamable(f, level):
+                streamed.append(f)
+                continue
             task = (_put, (level, f, self.tree, self.quality), f.box[3])
             (bands[first] if first == last else whole).append(task)
         if next_level is not None:
@@ -240,17 +250,20 @@ class _Levels:
                 (bands[first] if first == last else whole).append(task)
 
         # how many tasks still read each band; a band with none left is given back
-        pending = [len(tasks) + len(whole) for tasks in bands]
+        pending = [len(tasks) + len(whole) + len(streamed) for tasks in bands]
         lock = threading.Lock()
+
+        def band_done(b: int) -> None:
+            with lock:
+                pending[b] -= 1
+                free = pending[b] == 0
+            if free:
+                release_rows(level, b * tile, min(rows, (b + 1) * tile))
 
         def done(touched: range) -> Callable[[Future], None]:
             def callback(_: Future) -> None:
                 for b in touched:
-                    with lock:
-                        pending[b] -= 1
-                        free = pending[b] == 0
-                    if free:
-                        release_rows(level, b * tile, min(rows, (b + 1) * tile))
+                    band_done(b)
 
             return callback
 
@@ -262,6 +275,11 @@ class _Levels:
             futures[-1].add_done_callback(done(touched))
 
         futures: list[Future] = []
+        stop = threading.Event()
+        encoders = [
+            _StreamedEncode(level, f, self.tree, self.quality, tile, ready, band_done, stop)
+            for f in streamed
+        ]
         every = range(n_bands)
         # the big whole-level encodes first: they take longest, and no band is given back
         # before they are done (with rows still being read, one worker waits for them)
@@ -273,7 +291,69 @@ class _Levels:
         try:
             for future in futures:
                 future.result()
+            for encoder in encoders:
+                encoder.result()
         except BaseException:
+            stop.set()
             for future in futures:
                 future.cancel()
+            for encoder in encoders:  # nothing written behind the caller's back
+                encoder.join()
             raise
+
+    def _streamable(self, f: TileFile, level: np.ndarray) -> bool:
+        """Whether ``f`` (more than one band) is the whole of a big level at its own size,
+        which ``native.JpegEncoder`` writes band by band (where it is built). Small levels
+        are encoded in one call, like their tiles."""
+        h, w = level.shape[:2]
+        whole = f.box == (0, 0, w, h) and f.size == (w, h)
+        return whole and level.nbytes >= STREAM_MIN_BYTES and native.JpegEncoder.available()
+
+
+class _StreamedEncode:
+    """One file that is a whole level (``full/max`` of a scan that is not a JPEG), encoded
+    in a thread of its own band by band, top to bottom, as the rows come: each band is
+    given back (``band_done``) as soon as it is encoded instead of the whole level being
+    held until one call has encoded it all."""
+
+    def __init__(
+        self,
+        level: np.ndarray,
+        f: TileFile,
+        tree: TreeWriter,
+        quality: int,
+        tile: int,
+        ready: Callable[[int], None] | None,
+        band_done: Callable[[int], None],
+        stop: threading.Event,
+    ) -> None:
+        self.level, self.f, self.tree, self.quality, self.tile = level, f, tree, quality, tile
+        self.ready, self.band_done, self.stop = ready, band_done, stop
+        self._future: Future = Future()
+        self._thread = threading.Thread(target=self._run, name="kura-full", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._future.set_result(self._encode())
+        except BaseException as exc:
+            self._future.set_exception(exc)
+
+    def _encode(self) -> None:
+        h, w, c = self.level.shape
+        with native.JpegEncoder(w, h, c, self.quality) as encoder:
+            for b, y0 in enumerate(range(0, h, self.tile)):
+                if self.stop.is_set():
+                    return
+                y1 = min(h, y0 + self.tile)
+                if self.ready is not None:
+                    self.ready(y1)
+                encoder.write(self.level[y0:y1])
+                self.band_done(b)
+            self.tree.put(self.f.path, encoder.finish())
+
+    def result(self) -> None:
+        self._future.result()
+
+    def join(self) -> None:
+        self._thread.join()

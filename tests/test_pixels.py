@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from archive.errors import ImageError
+from ingest import native
 from ingest import pixels as pixels_module
 from ingest.images import load_page
 from ingest.pixels import JpegPage, TiffRows, load_for_tiling, load_pixels, pixels_of
@@ -124,10 +126,22 @@ def test_pixels_of_copies_in_strips(monkeypatch) -> None:
     seed=st.integers(0, 2**16),
 )
 def test_halving_matches_pillow_reduce(w, h, channels, seed) -> None:
+    """The same numbers with the C halving (where built) and without it (Pillow)."""
     rng = np.random.default_rng(seed)
     src = rng.integers(0, 256, (h, w, channels), dtype=np.uint8)
-    dst = np.zeros(((h + 1) // 2, (w + 1) // 2, channels), np.uint8)
-    for y in range(0, dst.shape[0], 3):  # strips, as the pool does
-        _halve_rows(src, dst, y, min(dst.shape[0], y + 3))
     image = Image.fromarray(src[:, :, 0] if channels == 1 else src)
-    assert np.array_equal(as_pixels(image.reduce(2)), dst)
+    for built in (True, False):
+        dst = np.zeros(((h + 1) // 2, (w + 1) // 2, channels), np.uint8)
+        with mock.patch.object(native, "extension", native.extension if built else lambda: None):
+            for y in range(0, dst.shape[0], 3):  # strips, as the pool does
+                _halve_rows(src, dst, y, min(dst.shape[0], y + 3))
+        assert np.array_equal(as_pixels(image.reduce(2)), dst), built
+
+
+def test_the_c_halving_is_used_where_built() -> None:
+    src = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3)
+    dst = np.zeros((2, 3, 3), np.uint8)
+    assert native.halve(src, dst) == (native.extension() is not None)
+    if native.extension() is not None:
+        assert np.array_equal(dst, as_pixels(Image.fromarray(src).reduce(2)))
+    assert not native.halve(src[:, ::2], np.zeros((2, 2, 3), np.uint8))  # not packed rows
