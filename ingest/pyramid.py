@@ -31,7 +31,8 @@ from ingest.memory import new_pixels, release_rows
 from ingest.pixels import JpegPage, JpegRows, JpegStreamError, TiffRows, jpeg_streaming
 from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
 
-HALVING_STRIP = 64  # output rows per halving task
+HALVING_STRIP = 128  # output rows per halving task (one band of 256 rows in)
+TILES_PER_TASK = 8  # tiles of a band encoded by one task: fewer tasks, less overhead
 # a file that is a whole level this big or bigger is encoded band by band (see _StreamedEncode)
 STREAM_MIN_BYTES = 16 * 2**20
 
@@ -87,6 +88,11 @@ def _halve_rows(src: np.ndarray, dst: np.ndarray, y0: int, y1: int) -> None:
 def _put(level: np.ndarray, f: TileFile, tree: TreeWriter, quality: int) -> None:
     left, upper, right, lower = f.box
     tree.put(f.path, encode_jpeg(level[upper:lower, left:right], quality))
+
+
+def _put_all(level: np.ndarray, files: list[TileFile], tree: TreeWriter, quality: int) -> None:
+    for f in files:
+        _put(level, f, tree, quality)
 
 
 def _is_full_image(f: TileFile, width: int, height: int) -> bool:
@@ -233,15 +239,22 @@ class _Levels:
         whole: list[tuple] = []  # (function, args) of tasks reading more than one band
         bands: list[list[tuple]] = [[] for _ in range(n_bands)]  # tasks reading one band
         streamed: list[TileFile] = []  # the whole level, encoded band by band as it comes
+        band_files: list[list[TileFile]] = [[] for _ in range(n_bands)]
         for f in self.by_scale[scale]:
             if f.path in self.written:
                 continue
             first, last = f.box[1] // tile, (f.box[3] - 1) // tile
-            if first != last and self._streamable(f, level):
+            if first == last:
+                band_files[first].append(f)
+            elif self._streamable(f, level):
                 streamed.append(f)
-                continue
-            task = (_put, (level, f, self.tree, self.quality), f.box[3])
-            (bands[first] if first == last else whole).append(task)
+            else:
+                whole.append((_put, (level, f, self.tree, self.quality), f.box[3]))
+        for b, files in enumerate(band_files):  # a few tiles a task
+            for i in range(0, len(files), TILES_PER_TASK):
+                chunk = files[i : i + TILES_PER_TASK]
+                needs = max(f.box[3] for f in chunk)
+                bands[b].append((_put_all, (level, chunk, self.tree, self.quality), needs))
         if next_level is not None:
             for y in range(0, next_level.shape[0], HALVING_STRIP):
                 y1 = min(next_level.shape[0], y + HALVING_STRIP)
