@@ -28,7 +28,7 @@ from archive.lessons import (
     load_collections,
     load_lessons,
 )
-from archive.store import open_store
+from archive.store import Store, open_store
 from manifests.lesson import build_curated_collection, build_lesson_manifest
 from manifests.urls import Urls
 
@@ -75,6 +75,17 @@ def _json(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
+def _put(store: Store, key: str, data: bytes, *, durable: bool = False) -> None:
+    """Write ``key`` unless it already holds exactly ``data``: a re-run with nothing changed
+    leaves the store untouched (mtimes too, which publishing and mirrors go by)."""
+    try:
+        if store.get(key) == data:
+            return
+    except StoreError:
+        pass
+    store.put(key, data, durable=durable)
+
+
 def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport:
     """Check and publish every lesson and curated collection of the project."""
     store = open_store(config.store, config.root)
@@ -97,8 +108,8 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
         if dry_run:
             continue
         manifest = build_lesson_manifest(lesson, records, config, urls)
-        store.put(Urls.lesson_key(lesson.id), _json(manifest), durable=True)
-        store.put(Urls.lesson_data_key(lesson.id), _json(lesson.to_json()), durable=True)
+        _put(store, Urls.lesson_key(lesson.id), _json(manifest), durable=True)
+        _put(store, Urls.lesson_data_key(lesson.id), _json(lesson.to_json()), durable=True)
     for collection in collections:
         found = check_collection(collection, records)
         if found:
@@ -107,7 +118,7 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
         report.collections.append(collection.id)
         if not dry_run:
             doc = build_curated_collection(collection, records, config, urls)
-            store.put(Urls.collection_key(collection.id), _json(doc), durable=True)
+            _put(store, Urls.collection_key(collection.id), _json(doc), durable=True)
     if dry_run:
         return report
     # unpublish what was published before and whose file is gone (not what merely failed)
@@ -131,7 +142,7 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
     kept_collections = sorted(
         {*report.collections, *(i for i in before.get("collections", []) if i in failed_ids)}
     )
-    store.put(PUBLISHED, _json({"lessons": kept_lessons, "collections": kept_collections}))
+    _put(store, PUBLISHED, _json({"lessons": kept_lessons, "collections": kept_collections}))
     _index(config, store, lessons, collections, records, kept_lessons, report)
     return report
 

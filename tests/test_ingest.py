@@ -329,3 +329,19 @@ def test_a_scan_changing_while_it_is_kept_fails_the_item(sample_project: Path, m
     (outcome,) = summary.outcomes
     assert outcome.status == "failed" and "changed during ingest" in outcome.error
     assert not list((sample_project / "public" / "masters").rglob("*.png"))
+
+
+def test_cli_rerun_leaves_curated_documents_untouched(sample_project: Path) -> None:
+    """`kura ingest` also compiles lessons and collections; with nothing changed it rewrites
+    none of them (their mtimes are what publishing and mirrors go by)."""
+    (sample_project / "collections" / "kane.md").write_text(
+        "---\ntitle: 鐘\nitems:\n  - bonsho\n---\n梵鐘の資料です。\n", encoding="utf-8"
+    )
+    args = ["--lang", "en", "-C", str(sample_project), "ingest", "--no-progress"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert store_of(sample_project).exists("iiif/collection/kane.json")
+    before = snapshot(sample_project)
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert snapshot(sample_project) == before
