@@ -416,6 +416,12 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
     "--dry-run", is_flag=True, help="送るものを数えるだけ / count what would be sent, send nothing"
 )
 @click.option(
+    "--check-all",
+    is_flag=True,
+    help="前回そろって公開した画像のフォルダーも、バケットのキーを一つずつ確かめる (遅い) / "
+    "compare every key of the bucket, also in image folders the last publish left complete (slow)",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="進行状況バー (既定: 端末のときだけ) / progress bar (default: on a terminal)",
@@ -432,6 +438,7 @@ def publish(
     masters: bool,
     jobs: int,
     dry_run: bool,
+    check_all: bool,
     progress: bool | None,
 ) -> None:
     """アーカイブを S3 互換ストレージへ差分公開する / publish the archive to S3 (only what changed)."""
@@ -457,6 +464,7 @@ def publish(
         masters=masters,
         workers=jobs,
         dry_run=dry_run,
+        check_all=check_all,
         progress=progress,
     )
     click.echo(publisher.run().line())

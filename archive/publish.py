@@ -15,6 +15,15 @@ with nothing changed uploads nothing, and a publish killed half-way resumes wher
 the manifest is saved every second, and what was uploaded but not yet recorded matches by
 MD5.
 
+Image services are folders named after their page's content (``iiif/<item>/<image>/``).
+When a publish ends well, the manifest records each folder's signature (its local files'
+keys, sizes and mtimes); a later publish whose folder has the same signature, and which
+the bucket still holds, does not list the folder's tiles at all: ``iiif/`` is walked one
+level at a time and only the other folders are listed in full. A re-publish of a large
+archive with nothing changed then costs a few requests per item, not one per 1,000 tiles.
+``--check-all`` (``check_all``) compares every key again, for a bucket changed behind
+Kura's back.
+
 Order: tiles first, then ``info.json``, then item documents, then collections and feeds, so
 a reader never finds a manifest whose tiles are not there yet. Deletions (``--delete``) come
 last. Uploads run in a thread pool over one connection pool.
@@ -29,7 +38,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +157,7 @@ class PublishManifest:
         self.target = target
         self.base_url = base_url
         self.entries: dict[str, list] = {}
+        self.trees: dict[str, str] = {}  # image-service folder -> signature when complete
         self.lock = threading.Lock()
         self.dirty = False
         self.saved_at = time.monotonic()
@@ -157,9 +167,12 @@ class PublishManifest:
             return
         if data.get("version") == MANIFEST_VERSION and data.get("target") == target:
             entries = data.get("entries", {})
+            trees = data.get("trees", {})
             if data.get("base_url") != base_url:  # JSON renders differently: forget it
                 entries = {k: v for k, v in entries.items() if not k.endswith(".json")}
+                trees = {}  # their info.json too
             self.entries = entries
+            self.trees = trees if isinstance(trees, dict) else {}
 
     def get(self, key: str) -> list | None:
         return self.entries.get(key)
@@ -170,6 +183,13 @@ class PublishManifest:
             self.dirty = True
             if time.monotonic() - self.saved_at > SAVE_EVERY:
                 self._save()
+
+    def set_trees(self, trees: dict[str, str]) -> None:
+        """The image-service folders the bucket now holds completely, with their signatures
+        (see ``tree_signature``); any other folder is compared key by key next time."""
+        with self.lock:
+            self.trees = dict(trees)
+            self.dirty = True
 
     def forget(self, key: str) -> None:
         with self.lock:
@@ -188,6 +208,7 @@ class PublishManifest:
             "target": self.target,
             "base_url": self.base_url,
             "entries": self.entries,
+            "trees": self.trees,
         }
         self.store.put(self.key, json.dumps(document, separators=(",", ":")).encode())
         self.dirty = False
@@ -205,6 +226,32 @@ def local_sources(store: LocalStore, masters: bool) -> list[Source]:
             st = os.stat(store.path(key))
             sources.append(Source(key, store.path(key), st.st_size, st.st_mtime_ns))
     return sources
+
+
+def image_trees(sources: list[Source]) -> dict[str, list[Source]]:
+    """The sources of each image service, by folder (``iiif/<item>/<image>/``, the folder
+    of an ``info.json``). The folders are named after the page's content, so a folder the
+    bucket once held completely needs no listing while its local files are unchanged."""
+    roots = {
+        s.key[: -len("info.json")]
+        for s in sources
+        if s.key.startswith("iiif/") and s.key.count("/") == 3 and s.key.endswith("/info.json")
+    }
+    trees: dict[str, list[Source]] = {root: [] for root in roots}
+    for source in sources:
+        if source.key.startswith("iiif/") and source.key.count("/") >= 3:
+            root = source.key[: source.key.index("/", source.key.index("/", 5) + 1) + 1]
+            if root in trees:
+                trees[root].append(source)
+    return trees
+
+
+def tree_signature(sources: list[Source]) -> str:
+    """Which files (key, size, mtime) a tree has locally."""
+    digest = hashlib.sha256()
+    for source in sorted(sources, key=lambda s: s.key):
+        digest.update(f"{source.key}\0{source.size}\0{source.mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _md5(data: bytes) -> str:
@@ -227,6 +274,7 @@ class Publisher:
         masters: bool = False,
         workers: int = 16,
         dry_run: bool = False,
+        check_all: bool = False,
         progress: bool | None = None,
         say: Callable[[str], None] = print,
     ) -> None:
@@ -264,6 +312,7 @@ class Publisher:
         self.masters = masters
         self.workers = max(1, workers)
         self.dry_run = dry_run
+        self.check_all = check_all
         self.progress = progress
         self.say = say
         self.report = PublishReport(target=self.remote.url, base_url=self.base_url)
@@ -281,12 +330,25 @@ class Publisher:
         manifest = PublishManifest(self.local, self.remote.url, self.base_url)
         sources = local_sources(self.local, self.masters) + self._generated()
         self.report.local = len(sources)
-        remote = {obj["Key"]: obj for obj in self._remote_objects()}
-        todo = [s for s in sources if self._needs_upload(s, remote.get(s.key), manifest)]
+        trees = image_trees(sources)
+        signatures = {root: tree_signature(files) for root, files in trees.items()}
+        trusted = (
+            set()
+            if self.check_all
+            else {root for root, sig in signatures.items() if manifest.trees.get(root) == sig}
+        )
+        remote, present = self._remote_objects(trusted)
+        skipped = {s.key for root in present for s in trees[root]}
+        todo = [
+            s
+            for s in sources
+            if s.key not in skipped and self._needs_upload(s, remote.get(s.key), manifest)
+        ]
         self.report.unchanged = len(sources) - len(todo)
         if not self.dry_run:
             try:
                 self._upload_all(todo, manifest)
+                manifest.set_trees(signatures)  # every tree is now whole in the bucket
             finally:
                 manifest.save()
         else:
@@ -323,10 +385,39 @@ class Publisher:
         data = opendata_csv(self.local, self.config, self.base_url)
         return [Source(opendata_key(self.config), None, len(data), 0, data=data)]
 
-    def _remote_objects(self) -> Iterable[dict]:
+    def _remote_objects(self, trusted: set[str]) -> tuple[dict[str, dict], set[str]]:
+        """The bucket's objects by key, and which ``trusted`` image-service folders it
+        holds. Those folders (complete at the last publish, unchanged locally since) are
+        not listed: the folders of ``iiif/`` are walked one level at a time, in parallel,
+        and only the other folders listed in full. So a re-publish lists a few keys per
+        item instead of every tile."""
         tops = (*PUBLISHED, "masters") if self.masters else PUBLISHED
+        objects: dict[str, dict] = {}
+        present: set[str] = set()
         for top in tops:
-            yield from self.remote.list_objects(top)
+            if top != "iiif" or not trusted:
+                objects.update((o["Key"], o) for o in self.remote.list_objects(top))
+                continue
+            files, items = self.remote.list_shallow(top)
+            objects.update((o["Key"], o) for o in files)
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="kura-list") as pool:
+                for listed, found in pool.map(lambda name: self._list_item(name, trusted), items):
+                    objects.update((o["Key"], o) for o in listed)
+                    present |= found
+        return objects, present
+
+    def _list_item(self, name: str, trusted: set[str]) -> tuple[list[dict], set[str]]:
+        """The objects of ``iiif/<name>/`` outside trusted folders, and the trusted folders
+        the bucket holds."""
+        files, folders = self.remote.list_shallow(f"iiif/{name}")
+        listed, found = list(files), set()
+        for folder in folders:
+            root = f"iiif/{name}/{folder}/"
+            if root in trusted:
+                found.add(root)
+            else:
+                listed.extend(self.remote.list_objects(root.rstrip("/")))
+        return listed, found
 
     def _body(self, source: Source) -> bytes:
         if source.data is not None:

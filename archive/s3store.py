@@ -399,20 +399,28 @@ class S3Store:
         for obj in self.list_objects(prefix):
             yield obj["Key"]
 
-    def folders(self, prefix: str) -> list[str]:
-        """The names of the sub-folders directly under ``prefix``."""
+    def list_shallow(self, prefix: str) -> tuple[list[dict], list[str]]:
+        """What is directly under the folder-like ``prefix``: its objects (as
+        ``list_objects``) and the names of its sub-folders, without listing what is inside
+        them."""
         full = self.full_key(prefix) + "/"
         paginator = self.client.get_paginator("list_objects_v2")
-        names = []
+        objects, names = [], []
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=full, Delimiter="/"):
+                for obj in page.get("Contents", []):
+                    objects.append({**obj, "Key": self._short(obj["Key"])})
                 for common in page.get("CommonPrefixes", []):
                     names.append(common["Prefix"][len(full) :].rstrip("/"))
         except (BotoCoreError, ClientError) as exc:
             raise describe_error(exc, self._where(prefix)) from exc
-        return names
+        return objects, names
+
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the sub-folders directly under ``prefix``."""
+        return self.list_shallow(prefix)[1]
 
     # -- deleting --------------------------------------------------------------------
 

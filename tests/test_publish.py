@@ -267,3 +267,83 @@ def test_publish_masters_multipart(published, monkeypatch) -> None:
     key = next(k for k in remote.list("masters/bonsho") if k.endswith("big.png"))
     assert "-" in remote.head(key)["ETag"]  # a multipart upload
     assert publish(root, target, "--masters")["uploaded"] == 0
+
+
+def listed_prefixes(monkeypatch) -> list[str]:
+    """Record every full listing (``S3Store.list_objects``) a publish makes."""
+    from archive.s3store import S3Store
+
+    calls: list[str] = []
+    original = S3Store.list_objects
+
+    def recording(self, prefix: str = ""):
+        calls.append(prefix)
+        return original(self, prefix)
+
+    monkeypatch.setattr(S3Store, "list_objects", recording)
+    return calls
+
+
+def image_folders(root: Path) -> set[str]:
+    local = LocalStore(root / "public")
+    return {k.rsplit("/", 1)[0] for k in local.list("iiif") if k.endswith("/info.json")}
+
+
+def test_a_republish_does_not_list_complete_image_folders(published, monkeypatch) -> None:
+    """Image folders are named after their content: once the bucket holds one completely
+    and its local files are unchanged, a re-publish does not list its tiles."""
+    root, target = published
+    calls = listed_prefixes(monkeypatch)
+    first = publish(root, target)
+    folders = image_folders(root)
+    assert len(folders) == 5 and "iiif" in calls  # the first publish lists everything
+    calls.clear()
+    again = publish(root, target)
+    assert again["uploaded"] == 0 and again["unchanged"] == first["uploaded"], again["line"]
+    assert "iiif" not in calls and not folders & set(calls), calls
+
+
+def test_a_changed_scan_sends_its_new_folder_only(published, monkeypatch) -> None:
+    root, target = published
+    publish(root, target)
+    before = image_folders(root)
+    make_scan(root / "scans" / "bonsho.png", (330, 410), seed=9)
+    ingest(root)
+    calls = listed_prefixes(monkeypatch)
+    result = publish(root, target)
+    new = image_folders(root) - before
+    (old,) = before - image_folders(root)
+    assert len(new) == 1 and old in calls  # a folder no longer local is listed in full
+    local = LocalStore(root / "public")
+    new_keys = list(local.list(new.pop()))
+    assert len(new_keys) <= result["uploaded"] <= len(new_keys) + 8, result["line"]
+    assert "only in the bucket" in result["line"]  # the old folder, kept without --delete
+
+
+def test_check_all_finds_a_tile_lost_from_the_bucket(published) -> None:
+    root, target = published
+    publish(root, target)
+    remote = open_store(target, root)
+    tile = next(k for k in remote.list("iiif/bonsho") if k.endswith("default.jpg"))
+    remote.delete(tile)  # behind Kura's back
+    assert publish(root, target)["uploaded"] == 0  # trusted: the folder was complete
+    found = publish(root, target, "--check-all")
+    assert found["uploaded"] == 1, found["line"]
+    assert remote.get(tile) == LocalStore(root / "public").get(tile)
+
+
+OTHER = "https://other.example.jp"
+
+
+def test_a_new_base_url_sends_every_info_json_again(published) -> None:
+    root, target = published
+    publish(root, target)
+    result = CliRunner().invoke(
+        cli,
+        ["--lang", "en", "-C", str(root), "publish", "--to", target, "--base-url", OTHER],
+    )
+    assert result.exit_code == 0, result.output
+    remote = open_store(target, root)
+    for folder in image_folders(root):
+        info = json.loads(remote.get(f"{folder}/info.json"))
+        assert info["id"].startswith(f"{OTHER}/"), folder
