@@ -205,16 +205,38 @@ class LocalStore:
         return sorted(c.name for c in base.iterdir() if c.is_dir() and TEMP_MARK not in c.name)
 
     def list(self, prefix: str = "") -> Iterator[str]:
-        """Every key under ``prefix`` (a folder-like prefix), skipping unfinished temp files."""
+        """Every key under ``prefix`` (a folder-like prefix), skipping unfinished temp files:
+        a folder's files in name order, then its sub-folders in name order."""
+        for key, _ in self._entries(prefix):
+            yield key
+
+    def stats(self, prefix: str = "") -> Iterator[tuple[str, int, int]]:
+        """``(key, size, mtime_ns)`` of every key ``list`` yields, in the same order."""
+        for key, entry in self._entries(prefix):
+            st = entry.stat()
+            yield key, st.st_size, st.st_mtime_ns
+
+    def _entries(self, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
         base = self.root / check_key(prefix) if prefix else self.root
         if not base.is_dir():
             return
-        for dirpath, dirs, files in os.walk(base):
-            dirs[:] = sorted(d for d in dirs if TEMP_MARK not in d)
-            rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-            for name in sorted(files):
-                if TEMP_MARK not in name:
-                    yield name if rel == "." else f"{rel}/{name}"
+        stack = [(str(base), f"{check_key(prefix)}/" if prefix else "")]
+        while stack:
+            folder, rel = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            folders = []
+            for entry in entries:
+                if TEMP_MARK in entry.name:
+                    continue
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        folders.append((entry.path, f"{rel}{entry.name}/"))
+                else:
+                    yield f"{rel}{entry.name}", entry
+            stack.extend(reversed(folders))
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
