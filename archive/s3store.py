@@ -89,7 +89,25 @@ def make_client(endpoint_url: str | None = None, *, max_pool: int = MAX_POOL) ->
     )
     session = boto3.session.Session()
     region = session.region_name or "us-east-1"
-    return session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
+    client = session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
+    client.meta.events.register_last("before-call.s3", _no_expect_for_small_bodies)
+    return client
+
+
+EXPECT_CONTINUE_MIN = 1 << 20  # bytes: smaller PUTs go without "Expect: 100-continue"
+
+
+def _no_expect_for_small_bodies(params: dict, **_: Any) -> None:
+    """botocore asks the server for ``100 Continue`` before every PUT body: one more round
+    trip per object, which for tiles of a few KB costs more than sending them. Bodies under
+    1 MB are sent at once (registered last on the event botocore adds the header on)."""
+    from botocore.utils import determine_content_length
+
+    headers = params.get("headers", {})
+    if "Expect" in headers:
+        size = determine_content_length(params.get("body"))
+        if size is not None and size < EXPECT_CONTINUE_MIN:
+            del headers["Expect"]
 
 
 def describe_error(exc: BaseException, where: str) -> StoreError:

@@ -165,3 +165,25 @@ def test_ingest_and_verify_on_s3(s3env: Seaweed, sample_project: Path) -> None:
     result = runner.invoke(cli, ["-C", str(sample_project), "verify"])
     assert result.exit_code == 1
     assert tile in result.output
+
+
+def test_small_puts_go_without_expect_continue(s3env: Seaweed) -> None:
+    """botocore would wait for "100 Continue" before every body (one more round trip per
+    tile); Kura's client sends bodies under 1 MB at once, bigger ones still ask first."""
+    bucket = s3env.new_bucket()
+    store = open_store(f"s3://{bucket}", Path("."))
+    assert isinstance(store, S3Store)
+    sent: dict[str, str | None] = {}
+
+    def capture(request, **_) -> None:
+        expect = request.headers.get("Expect")
+        sent[request.url.rsplit("/", 1)[-1]] = (
+            expect.decode() if isinstance(expect, bytes) else expect
+        )
+
+    store.client.meta.events.register("before-send.s3.PutObject", capture)
+    store.put("iiif/a/tile.jpg", b"\xff\xd8" + bytes(5000))
+    store.put("masters/a/big.tif", bytes(2 << 20))
+    assert sent == {"tile.jpg": None, "big.tif": "100-continue"}
+    assert store.get("iiif/a/tile.jpg") == b"\xff\xd8" + bytes(5000)
+    assert store.size("masters/a/big.tif") == 2 << 20
