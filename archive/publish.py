@@ -158,7 +158,8 @@ class PublishManifest:
         self.base_url = base_url
         self.entries: dict[str, list] = {}
         self.trees: dict[str, str] = {}  # image-service folder -> signature when complete
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # entries and trees
+        self.save_lock = threading.Lock()  # one save at a time
         self.dirty = False
         self.saved_at = time.monotonic()
         try:
@@ -181,8 +182,12 @@ class PublishManifest:
         with self.lock:
             self.entries[key] = entry
             self.dirty = True
-            if time.monotonic() - self.saved_at > SAVE_EVERY:
-                self._save()
+            now = time.monotonic()
+            due = now - self.saved_at > SAVE_EVERY
+            if due:  # this uploader saves; the others go on recording meanwhile
+                self.saved_at = now
+        if due:
+            self._write(always=True)
 
     def set_trees(self, trees: dict[str, str]) -> None:
         """The image-service folders the bucket now holds completely, with their signatures
@@ -197,22 +202,30 @@ class PublishManifest:
             self.dirty = True
 
     def save(self) -> None:
-        with self.lock:
-            self._save()
+        """Write what is recorded, if anything is new."""
+        self._write(always=False)
 
-    def _save(self) -> None:
-        if not self.dirty:
-            return
-        document = {
-            "version": MANIFEST_VERSION,
-            "target": self.target,
-            "base_url": self.base_url,
-            "entries": self.entries,
-            "trees": self.trees,
-        }
-        self.store.put(self.key, json.dumps(document, separators=(",", ":")).encode())
-        self.dirty = False
-        self.saved_at = time.monotonic()
+    def _write(self, always: bool) -> None:
+        """A snapshot taken under the lock and written outside it, so uploads are not held
+        up while tens of thousands of entries are encoded; one write at a time, in order."""
+        with self.save_lock:
+            with self.lock:
+                if not (self.dirty or always):
+                    return
+                document = {
+                    "version": MANIFEST_VERSION,
+                    "target": self.target,
+                    "base_url": self.base_url,
+                    "entries": dict(self.entries),
+                    "trees": dict(self.trees),
+                }
+                self.dirty = False
+            try:
+                self.store.put(self.key, json.dumps(document, separators=(",", ":")).encode())
+            except BaseException:
+                with self.lock:
+                    self.dirty = True
+                raise
 
 
 # --- the sync --------------------------------------------------------------------------
