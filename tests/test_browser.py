@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from archive.config import load_config
+from tests.conftest import import_or_missing, needs
 from tests.viewer_demo import build_demo_once, running
 from viewer import create_app
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = import_or_missing("playwright.sync_api", "Playwright for Python")
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = (
@@ -30,9 +31,7 @@ DIARY = "sashida-nikki"
 TILE = re.compile(r"/iiif/[^/]+/[^/]+/(\d+),(\d+),(\d+),(\d+)/(\d+),(\d*)/0/default\.jpg$")
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium (make test installs it)"
-)
+pytestmark = needs(CHROMIUM.exists(), "Debian's chromium")
 
 
 @pytest.fixture(scope="module")

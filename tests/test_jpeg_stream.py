@@ -5,7 +5,6 @@ path, with the same outcome as without the decoder."""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +16,9 @@ from archive.errors import ImageError
 from archive.store import LocalStore
 from ingest.pixels import JpegPage, JpegRows, JpegStreamError, jpeg_streaming, load_for_tiling
 from ingest.pyramid import write_pyramid
-from tests.conftest import make_scan
+from tests.conftest import make_scan, needs
 
-if not jpeg_streaming() and os.environ.get("KURA_REQUIRE_JPEGSTREAM"):  # set by .ci/run
-    raise RuntimeError("ingest._jpegstream is not built: `make deps` should have built it")
-pytestmark = pytest.mark.skipif(
-    not jpeg_streaming(),
-    reason="ingest._jpegstream is not built (make deps: gcc, libjpeg62-turbo-dev, cffi)",
-)
+pytestmark = needs(jpeg_streaming(), "ingest._jpegstream (gcc, libjpeg62-turbo-dev, cffi)")
 
 
 def jpeg(tmp_path: Path, size: tuple[int, int], mode: str = "RGB", **save) -> Path:

@@ -16,19 +16,18 @@ from pathlib import Path
 import pytest
 
 from archive.config import load_config
+from tests.conftest import import_or_missing, needs
 from tests.viewer_demo import build_demo_once, running
 from viewer import create_app
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = import_or_missing("playwright.sync_api", "Playwright for Python")
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[1] / "viewer/static/vendor/axe-core/axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LESSON = "/lessons/mukashi-no-dogu"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium (make test installs it)"
-)
+pytestmark = needs(CHROMIUM.exists(), "Debian's chromium")
 
 
 @pytest.fixture(scope="module")

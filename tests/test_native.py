@@ -5,7 +5,6 @@ back behind it. (The C halving is checked against Pillow in test_pixels.py.)"""
 from __future__ import annotations
 
 import io
-import os
 import threading
 from pathlib import Path
 
@@ -21,12 +20,10 @@ from ingest import native
 from ingest.native import JpegEncoder, JpegEncoderError
 from ingest.pixels import TiffRows, load_for_tiling
 from ingest.pyramid import encode_jpeg, write_pyramid
+from tests.conftest import needs
 
-if native.extension() is None and os.environ.get("KURA_REQUIRE_JPEGSTREAM"):  # .ci/run
-    raise RuntimeError("ingest._jpegstream is not built: `make deps` should have built it")
-pytestmark = pytest.mark.skipif(
-    native.extension() is None,
-    reason="ingest._jpegstream is not built (make deps: gcc, libjpeg62-turbo-dev, cffi)",
+pytestmark = needs(
+    native.extension() is not None, "ingest._jpegstream (gcc, libjpeg62-turbo-dev, cffi)"
 )
 
 SERVICE = "http://h/iiif/x/y"

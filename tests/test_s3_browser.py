@@ -20,21 +20,20 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.config import load_config
 from ingest.pipeline import Ingest, IngestOptions
+from tests.conftest import import_or_missing, needs
 from tests.viewer_demo import running
 from viewer import create_app
 
 if TYPE_CHECKING:
     from tests.s3server import Seaweed
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = import_or_missing("playwright.sync_api", "Playwright for Python")
 pytest_plugins = ["tests.s3server"]  # the seaweed and s3env fixtures
 
 CHROMIUM = Path("/usr/bin/chromium")
 TILE = re.compile(r"/iiif/[^/]+/[^/]+/\d+,\d+,\d+,\d+/\d+,\d*/0/default\.jpg$")
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium (make test installs it)"
-)
+pytestmark = needs(CHROMIUM.exists(), "Debian's chromium")
 
 
 @pytest.fixture

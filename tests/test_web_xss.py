@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from archive.cli import cli
 from archive.config import load_config
 from archive.project import init_project, toml_string
-from tests.conftest import make_scan, write_sheet
+from tests.conftest import import_or_missing, make_scan, needs, write_sheet
 from tests.viewer_demo import running
 from tests.web_checks import (
     PAYLOADS,
@@ -290,9 +290,9 @@ def server(app: Flask) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.skipif(not chromium.exists(), reason="needs Debian's chromium")
+@needs(chromium.exists(), "Debian's chromium")
 def test_no_script_runs_in_chromium(server: str) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    playwright_api = import_or_missing("playwright.sync_api", "Playwright for Python")
     pages = [
         f"/items/{ITEM}",
         f"/items/{ITEM}?lang=en&mode=senior",
