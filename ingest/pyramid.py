@@ -33,7 +33,7 @@ from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
 
 HALVING_STRIP = 128  # output rows per halving task (one band of 256 rows in)
 TILES_PER_TASK = 8  # tiles of a band encoded by one task: fewer tasks, less overhead
-# a file that is a whole level this big or bigger is encoded band by band (see _StreamedEncode)
+# a file that is a whole level this big or bigger is encoded band by band (see _encode_streamed)
 STREAM_MIN_BYTES = 16 * 2**20
 
 
@@ -288,11 +288,11 @@ class _Levels:
             futures[-1].add_done_callback(done(touched))
 
         futures: list[Future] = []
+        # a whole-level file in a thread of its own, band by band as the rows come
         stop = threading.Event()
-        encoders = [
-            _StreamedEncode(level, f, self.tree, self.quality, tile, ready, band_done, stop)
-            for f in streamed
-        ]
+        own = ThreadPoolExecutor(max_workers=max(1, len(streamed)), thread_name_prefix="kura-full")
+        shared = (self.tree, self.quality, tile, ready, band_done, stop)
+        encoders = [own.submit(_encode_streamed, level, f, *shared) for f in streamed]
         every = range(n_bands)
         # the big whole-level encodes first: they take longest, and no band is given back
         # before they are done (with rows still being read, one worker waits for them)
@@ -302,17 +302,15 @@ class _Levels:
             for fn, args, needs in tasks:
                 submit(fn, args, needs, range(b, b + 1))
         try:
-            for future in futures:
+            for future in (*futures, *encoders):
                 future.result()
-            for encoder in encoders:
-                encoder.result()
         except BaseException:
             stop.set()
             for future in futures:
                 future.cancel()
-            for encoder in encoders:  # nothing written behind the caller's back
-                encoder.join()
             raise
+        finally:
+            own.shutdown(wait=True)  # nothing written behind the caller's back
 
     def _streamable(self, f: TileFile, level: np.ndarray) -> bool:
         """Whether ``f`` (more than one band) is the whole of a big level at its own size,
@@ -323,50 +321,27 @@ class _Levels:
         return whole and level.nbytes >= STREAM_MIN_BYTES and native.JpegEncoder.available()
 
 
-class _StreamedEncode:
-    """One file that is a whole level (``full/max`` of a scan that is not a JPEG), encoded
-    in a thread of its own band by band, top to bottom, as the rows come: each band is
-    given back (``band_done``) as soon as it is encoded instead of the whole level being
-    held until one call has encoded it all."""
-
-    def __init__(
-        self,
-        level: np.ndarray,
-        f: TileFile,
-        tree: TreeWriter,
-        quality: int,
-        tile: int,
-        ready: Callable[[int], None] | None,
-        band_done: Callable[[int], None],
-        stop: threading.Event,
-    ) -> None:
-        self.level, self.f, self.tree, self.quality, self.tile = level, f, tree, quality, tile
-        self.ready, self.band_done, self.stop = ready, band_done, stop
-        self._future: Future = Future()
-        self._thread = threading.Thread(target=self._run, name="kura-full", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._future.set_result(self._encode())
-        except BaseException as exc:
-            self._future.set_exception(exc)
-
-    def _encode(self) -> None:
-        h, w, c = self.level.shape
-        with native.JpegEncoder(w, h, c, self.quality) as encoder:
-            for b, y0 in enumerate(range(0, h, self.tile)):
-                if self.stop.is_set():
-                    return
-                y1 = min(h, y0 + self.tile)
-                if self.ready is not None:
-                    self.ready(y1)
-                encoder.write(self.level[y0:y1])
-                self.band_done(b)
-            self.tree.put(self.f.path, encoder.finish())
-
-    def result(self) -> None:
-        self._future.result()
-
-    def join(self) -> None:
-        self._thread.join()
+def _encode_streamed(
+    level: np.ndarray,
+    f: TileFile,
+    tree: TreeWriter,
+    quality: int,
+    tile: int,
+    ready: Callable[[int], None] | None,
+    band_done: Callable[[int], None],
+    stop: threading.Event,
+) -> None:
+    """Write ``f``, the whole of ``level`` (``full/max`` of a scan that is not a JPEG), band
+    by band, top to bottom, as the rows come: each band is given back (``band_done``) as
+    soon as it is encoded instead of the whole level being held for one call to encode it."""
+    h, w, c = level.shape
+    with native.JpegEncoder(w, h, c, quality) as encoder:
+        for b, y0 in enumerate(range(0, h, tile)):
+            if stop.is_set():
+                return
+            y1 = min(h, y0 + tile)
+            if ready is not None:
+                ready(y1)
+            encoder.write(level[y0:y1])
+            band_done(b)
+        tree.put(f.path, encoder.finish())
