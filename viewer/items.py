@@ -13,6 +13,7 @@ from flask import Blueprint, abort, render_template, request
 
 from archive.rights import CC, CC0, PDM, RS, rights_label, rights_uri
 from manifests.labels import ENGLISH_COLUMN, METADATA_LABELS
+from viewer import prefs
 from viewer.content_state import shared_view
 from viewer.discovery import item_jsonld
 from viewer.downloads import page_downloads
@@ -83,6 +84,18 @@ OTHER_VIEWERS = (
 )
 
 
+def read_aloud_text(title: str, fields: dict[str, str], lang: str) -> tuple[str, str]:
+    """What read-aloud speaks on an item page, and in which language: the title, summary and
+    description in the page's language, never the interface around them. An English page
+    whose item has no English text speaks the Japanese text with a Japanese voice."""
+    if lang == "en":
+        english = [fields.get(c, "").strip() for c in ("名称_英語", "概要_英語", "説明_英語")]
+        if any(english):
+            return "\n".join(x for x in english if x), "en"
+    japanese = [title, fields.get("概要", "").strip(), fields.get("説明", "").strip()]
+    return "\n".join(x for x in japanese if x), "ja"
+
+
 @bp.get("/<item_id>")
 def show(item_id: str) -> str:
     """The item page; an item without images shows its record all the same."""
@@ -109,8 +122,13 @@ def show(item_id: str) -> str:
             "region": ",".join(map(str, start.region)) if start and start.region else "",
             "share_base": urls.item_page(item_id),
         }
+    speech, speech_lang = read_aloud_text(
+        record.get("title") or item_id, fields, prefs.current().lang
+    )
     return render_template(
         "items/show.html",
+        speech=speech,
+        speech_lang=speech_lang,
         record=record,
         title=record.get("title") or item_id,
         title_en=fields.get("名称_英語", ""),

@@ -10,18 +10,47 @@
     });
   });
 
-  // Read-aloud (seniors mode) with the browser's own speech synthesis.
+  // The phone header: the menu button folds the site menu and the display settings away
+  // (kura-head.js marks that scripts run; without them everything stays shown).
+  var toggle = document.querySelector(".menu-toggle");
+  var header = document.querySelector(".site-header");
+  if (toggle && header) {
+    var menuLabel = toggle.querySelector(".menu-label");
+    var openText = menuLabel ? menuLabel.textContent : "";
+    toggle.addEventListener("click", function () {
+      var open = header.classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (menuLabel) menuLabel.textContent = open ? toggle.getAttribute("data-label-close") : openText;
+    });
+  }
+
+  // The text to speak from an element: what a reader sees, without furigana (rt, rp) or
+  // anything marked aria-hidden.
+  function speakable(node) {
+    var copy = node.cloneNode(true);
+    copy.querySelectorAll("rt, rp, [aria-hidden='true'], script, style").forEach(function (x) {
+      x.remove();
+    });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  // Read-aloud (seniors and kids modes) with the browser's own speech synthesis. It speaks
+  // only the page's content (the hidden .speech text the server prepared in the page's
+  // language), never the buttons and menus around it.
   document.querySelectorAll("[data-read-aloud]").forEach(function (button) {
     var box = button.closest("[hidden]");
     if (!("speechSynthesis" in window) || !window.SpeechSynthesisUtterance) return;
     if (box) box.hidden = false;
-    var label = button.textContent;
+    var labelNode = button.querySelector(".label") || button;
+    var label = labelNode.textContent;
     var speaking = false;
     function stop() {
       window.speechSynthesis.cancel();
       speaking = false;
-      button.textContent = label;
+      labelNode.textContent = label;
+      button.setAttribute("aria-pressed", "false");
     }
+    button.setAttribute("aria-pressed", "false");
     button.addEventListener("click", function () {
       if (speaking) {
         stop();
@@ -29,15 +58,18 @@
       }
       var parts = [];
       document.querySelectorAll(button.getAttribute("data-read-aloud")).forEach(function (node) {
-        parts.push(node.innerText);
+        parts.push(speakable(node));
       });
-      var utterance = new window.SpeechSynthesisUtterance(parts.join("\n"));
+      var text = parts.join("\n");
+      button.setAttribute("data-spoken", text); // for tests: what was handed to the voice
+      var utterance = new window.SpeechSynthesisUtterance(text);
       utterance.lang = button.getAttribute("data-lang") === "en" ? "en-US" : "ja-JP";
       utterance.rate = 0.9;
       utterance.onend = stop;
       utterance.onerror = stop;
       speaking = true;
-      button.textContent = button.getAttribute("data-label-stop") || label;
+      labelNode.textContent = button.getAttribute("data-label-stop") || label;
+      button.setAttribute("aria-pressed", "true");
       window.speechSynthesis.speak(utterance);
     });
   });
