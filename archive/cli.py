@@ -15,7 +15,7 @@ import click
 
 from archive import __version__
 from archive.errors import KuraError
-from archive.i18n import pick
+from archive.i18n import current_lang, pick
 
 
 class KuraGroup(click.Group):
@@ -233,14 +233,25 @@ def search(
     """資料を検索する / search the archive (kana, kanji, old kanji, era years, romaji)."""
     from archive.search import search as run_search
 
-    result = run_search(_config(ctx).root, query, _filters(filters), sort, page, limit)
+    result = run_search(
+        _config(ctx).root, query, _filters(filters), sort, page, limit, lang=current_lang()
+    )
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
     click.echo(pick(f"{result.total} 件", f"{result.total} hits"))
+    if result.relaxed:
+        click.echo(
+            pick(
+                "(すべてのことばを含む資料はありません。近いものを表示します)",
+                "(no record has every word: showing the closest)",
+            )
+        )
     for hit in result.hits:
         date = f"  [{hit.date}]" if hit.date else ""
         click.echo(f"{hit.id}\t{hit.title}{date}")
+        for line in hit.why:
+            click.echo(f"\t  {line}")
     for heading, found in (
         (pick("学習教材", "Lessons"), result.lessons),
         (pick("コレクション", "Collections"), result.collections),

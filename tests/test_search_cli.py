@@ -29,7 +29,15 @@ def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> 
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"total", "hits", "facets", "lessons", "collections", "suggestion"}
+    assert set(data) == {
+        "total",
+        "hits",
+        "facets",
+        "lessons",
+        "collections",
+        "suggestion",
+        "relaxed",
+    }
     assert data["lessons"] == data["collections"] == []  # no lessons in this project
     assert data["suggestion"] is None  # hits: nothing to suggest
     assert data["hits"][0]["id"] == "shishi"

@@ -77,7 +77,7 @@ def test_engine_matches_what_whoosh_matches(where: str, request: pytest.FixtureR
 def test_engine_scores_rank_like_whoosh(search_project: Path) -> None:  # noqa: F811
     index = open_search_index(search_project)
     searcher, _, arrays = index._current()
-    for text in ("村山", "むさし", "日記", "sayama", "江戸時代"):
+    for text in ("村山", "むさし", "日記", "sayama"):  # dates are scored by fit (below)
         q = kq.build(kq.parse(text))
         ours = {
             searcher.stored_fields(d)["id"]: s for d, s in zip(*_scored(arrays, q), strict=True)
@@ -149,3 +149,19 @@ def test_two_writer_processes_give_the_same_answers(
         ours = [(h.id, h.score) for h in search(project, text).hits]
         theirs = [(h.id, h.score) for h in search(search_project, text).hits]
         assert ours == theirs, text
+
+
+def test_a_year_ranks_the_same_year_first_then_narrower_ranges(search_project: Path) -> None:  # noqa: F811
+    """天保5年 (1834): the records dated 1834 first, then ranges holding it, narrower first;
+    江戸時代 records (a whole period) after every one of them."""
+    index = open_search_index(search_project)
+    searcher, _, arrays = index._current()
+    docs, scores = _scored(arrays, kq.build(kq.parse("1834")))
+    by_id = {
+        searcher.stored_fields(d)["id"]: (s, searcher.stored_fields(d))
+        for d, s in zip(docs, scores, strict=True)
+    }
+    width = {i: f["end"] - f["start"] for i, (_, f) in by_id.items()}
+    ranked = sorted(by_id, key=lambda i: -by_id[i][0])
+    assert [width[i] for i in ranked] == sorted(width[i] for i in ranked), ranked
+    assert width[ranked[0]] == 0

@@ -125,8 +125,9 @@ def test_highlights(search_project: Path) -> None:  # noqa: F811
 
 
 def test_did_you_mean(search_project: Path) -> None:  # noqa: F811
-    result = search(search_project, "sayamma")
-    assert result.total == 0 and result.suggestion == "sayama"
+    result = search(search_project, "sayamma")  # one letter too many: found, and corrected
+    assert [h.id for h in result.hits] == ["satoyama"] and result.relaxed
+    assert result.suggestion == "sayama"
     result = search(search_project, "土器 存在しない語")
     assert result.total == 0 and result.suggestion == "土器"
     assert search(search_project, "土器").suggestion is None

@@ -1,8 +1,11 @@
 """The Japanese analysis chain, the same at index and at query time.
 
 ``normalize`` folds what people type differently for the same text: NFKC (full-width
-digits and letters, half-width katakana), case, katakana → hiragana, and old or variant
-kanji (學→学, see :mod:`archive.search.variants`). ``grams`` then cuts normalised text into
+digits and letters, half-width katakana), case, katakana → hiragana, old or variant
+kanji (學→学, see :mod:`archive.search.variants`), iteration marks written out (家々 = 家家,
+こゝろ = こころ) and the linking ヶ/ケ/が/ガ of place names (緑ヶ丘 = 緑が丘 = 緑ケ丘).
+``loose_kana`` folds further, for readings written as old sheets and people write them:
+small kana as big ones (キヨウ = キョウ, ツ = ッ) and long vowels in any spelling (ー, う, お). ``grams`` then cuts normalised text into
 runs of Japanese (kanji and kana) and of letters or digits: a Japanese run gives its
 character bigrams (so 村山 finds 武蔵村山 and 土器 finds 人面装飾付土器), a letter or digit
 run is one word. At index time the last character of every Japanese run is also kept as
@@ -23,7 +26,15 @@ from whoosh.analysis import Token, Tokenizer
 
 from archive.search.variants import fold_variants
 
-__all__ = ["GramTokenizer", "grams", "is_japanese", "kana_only", "normalize", "to_hiragana"]
+__all__ = [
+    "GramTokenizer",
+    "grams",
+    "is_japanese",
+    "kana_only",
+    "loose_kana",
+    "normalize",
+    "to_hiragana",
+]
 
 _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
@@ -31,6 +42,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u20
 _JA = r"\u3005\u3006\u303b\u3041-\u309f\u30a1-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(rf"(?P<ja>[{_JA}]+)|(?P<word>[^\W_{_JA}]+)")
 _KANA = re.compile(r"[\u3041-\u309f\u30fc]+")
+_KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 
 
 def to_hiragana(text: str) -> str:
@@ -38,10 +50,58 @@ def to_hiragana(text: str) -> str:
     return text.translate(_KATA_TO_HIRA)
 
 
+_ITERATION = re.compile(r"[々〻ゝゞヽヾ]")
+_LINKING_GA = re.compile(rf"(?<=[{_KANJI}])[ゖヶけがケガ](?=[{_KANJI}])")
+
+
+def _write_out_iterations(text: str) -> str:
+    """家々 → 家家, こゝろ → こころ, いすゞ → いすず (a mark repeats the character before)."""
+    out: list[str] = []
+    for ch in text:
+        prev = out[-1] if out else ""
+        if (ch in "々〻" and prev and re.match(f"[{_KANJI}]", prev)) or (
+            ch in "ゝヽ" and prev and "\u3041" <= prev <= "\u30ff"
+        ):
+            ch = prev
+        elif ch in "ゞヾ" and prev and "\u3041" <= prev <= "\u30ff":
+            ch = unicodedata.normalize("NFC", prev + "\u3099")
+        out.append(ch)
+    return "".join(out)
+
+
 def normalize(text: str) -> str:
-    """NFKC, lower case, katakana → hiragana, variant kanji folded; control characters gone."""
+    """NFKC, lower case, katakana → hiragana, variant kanji folded, iteration marks written
+    out, a linking ヶ/ケ/ガ between kanji as が; control characters gone."""
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    if _ITERATION.search(text):
+        text = _write_out_iterations(text)
+    text = _LINKING_GA.sub("が", text)
     return fold_variants(to_hiragana(text.lower()))
+
+
+_SMALL = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
+_VOWEL_ROWS = {
+    "a": "あかさたなはまやらわがざだばぱ",
+    "i": "いきしちにひみりぎじぢびぴ",
+    "u": "うくすつぬふむゆるぐずづぶぷゔ",
+    "e": "えけせてねへめれげぜでべぺ",
+    "o": "おこそとのほもよろをごぞどぼぽ",
+}
+_VOWEL = {ch: v for v, row in _VOWEL_ROWS.items() for ch in row}
+_LENGTHENS = {"a": "あー", "i": "いー", "u": "うー", "e": "いえー", "o": "うおー"}
+
+
+def loose_kana(hiragana: str) -> str:
+    """A reading folded for spelling: small kana as big ones (きよう = きょう, つ = っ) and a
+    lengthening vowel or ー dropped (きょう, きょお, きょー → きよ; せんせい = せんせー)."""
+    out: list[str] = []
+    vowel = ""
+    for ch in hiragana.translate(_SMALL):
+        if vowel and ch in _LENGTHENS[vowel]:
+            continue
+        out.append(ch)
+        vowel = _VOWEL.get(ch, "")
+    return "".join(out)
 
 
 def is_japanese(ch: str) -> bool:

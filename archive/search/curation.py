@@ -304,7 +304,7 @@ def _word_query(word: str) -> Q.Query | None:
     """As :func:`archive.search.query.word_query`, with Japanese matched in order."""
     if word.isascii():
         if not word.isdigit():
-            return kq._latin_query(word)
+            return kq._latin_query(word, items=False)
         return kq._text_query(word, exact=True)
     options: list[Q.Query] = []
     if (text := kq._text_query(word, exact=True)) is not None:

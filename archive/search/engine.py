@@ -11,13 +11,21 @@ becomes a dense array over the index's documents:
   so the ranking is the one Whoosh gives;
 - a year range (``start``/``end`` numeric ranges): one comparison on per-document arrays
   read from the index's columns when the searcher opens;
-- And / Or: the masks combined and the scores summed, as Whoosh does;
+- a date asked for (:class:`archive.search.dates.DateQuery`): the same overlap, scored by
+  how well each record's range fits it, and the records whose text names a year in it;
+- And / Or: the masks combined and the scores summed, as Whoosh does; an Or with
+  ``minmatch`` keeps the documents that match at least that many of its parts;
 - a prefix: the union of its terms, their scores summed;
 - a phrase (only quoted phrases are phrases): the terms' intersection, then the positions
   of those candidates only;
 - anything else: Whoosh's ``docs_for_query``, constant score.
 
-Only the page's hits are then read from the stored fields.
+Only the page's hits are then read from the stored fields. Nodes marked with a ``why``
+(:func:`archive.search.query.labelled`) leave their masks in a ``trace`` when one is asked
+for, so a hit can say what matched it.
+
+:meth:`IndexArrays.near_terms` finds the indexed terms one edit from a word (rapidfuzz over
+the field's terms of that length, kept per field), for typos.
 """
 
 from __future__ import annotations
@@ -27,7 +35,11 @@ from collections import OrderedDict
 from math import log
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from whoosh import query as Q
+
+from archive.search.dates import DateQuery
 
 __all__ = ["IndexArrays"]
 
@@ -35,6 +47,11 @@ _B, _K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults
 _CACHE_POSTINGS = 4_000_000  # ≈ 64 MB of cached ids and weights
 _MAX_PREFIX_TERMS = 512
 _UNDATED = 2**31 - 1
+DATE_WEIGHT = 6.0
+"""A record dated exactly the year asked scores this much; a range containing it a fraction
+of it by :func:`archive.search.dates.fit` (never below a quarter of it)."""
+_NAMED_YEAR_SHARE = 0.8  # a year the text names counts a little below the record's 年代
+_NEAR_TERMS = 24
 
 
 def _byte_to_length_table() -> np.ndarray:
@@ -65,6 +82,7 @@ class IndexArrays:
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0  # postings held in self._terms
         self._lock = threading.Lock()
+        self._heads: dict[tuple[str, int], tuple[list[str], frozenset[str]]] = {}
 
     # -- per-document arrays ----------------------------------------------------------
 
@@ -128,16 +146,28 @@ class IndexArrays:
 
     # -- evaluation -------------------------------------------------------------------
 
-    def evaluate(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
-        """(mask, scores) over every document for ``q``; deleted documents never match."""
-        mask, score = self._eval(q)
+    def evaluate(
+        self, q: Q.Query, trace: list[tuple[str, np.ndarray]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(mask, scores) over every document for ``q``; deleted documents never match.
+        With ``trace``, each node marked with a ``why`` adds (why, its mask) to it."""
+        mask, score = self._eval(q, trace)
         mask = mask & self.live
         return mask, np.where(mask, score, 0.0)
 
     def _empty(self) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(self.size, dtype=bool), np.zeros(self.size)
 
-    def _eval(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
+    def _eval(self, q: Q.Query, trace: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+        mask, score = self._node(q, trace)
+        why = getattr(q, "why", None)
+        if trace is not None and why is not None:
+            trace.append((why, mask))
+        return mask, score
+
+    def _node(self, q: Q.Query, trace: list | None) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(q, DateQuery):
+            return self._date(q)
         if isinstance(q, Q.Term):
             return self._term(q.fieldname, q.text, q.boost)
         if isinstance(q, Q.NumericRange) and q.fieldname in ("start", "end", "sort_date"):
@@ -145,16 +175,22 @@ class IndexArrays:
         if isinstance(q, Q.And):
             mask, score = np.ones(self.size, dtype=bool), np.zeros(self.size)
             for sub in q.subqueries:
-                m, s = self._eval(sub)
+                m, s = self._eval(sub, trace)
                 mask &= m
                 score += s
             return mask, np.where(mask, score, 0.0) * q.boost
         if isinstance(q, Q.Or):
             mask, score = self._empty()
+            count = np.zeros(self.size, dtype=np.int32) if q.minmatch else None
             for sub in q.subqueries:
-                m, s = self._eval(sub)
+                m, s = self._eval(sub, trace)
                 mask |= m
                 score += s
+                if count is not None:
+                    count += m
+            if count is not None:
+                mask = count >= q.minmatch
+                score = np.where(mask, score, 0.0)
             return mask, score * q.boost
         if isinstance(q, Q.Prefix):
             return self._prefix(q)
@@ -203,6 +239,61 @@ class IndexArrays:
             score += s
         return mask, score * q.boost
 
+    def _date(self, q: DateQuery) -> tuple[np.ndarray, np.ndarray]:
+        """Overlapping records scored by their fit, and those whose text names a year in the
+        span (scored a little lower); the better of the two counts."""
+        span = q.span
+        overlap = np.minimum(self.end, span.end) - np.maximum(self.start, span.start) + 1
+        union = np.maximum(self.end, span.end) - np.minimum(self.start, span.start) + 1
+        fit = np.where(self.dated & (overlap > 0), overlap / np.maximum(union, 1), 0.0)
+        width = span.end - span.start + 1
+        for year in q.named_years:
+            ids, _ = self.postings("years", str(year))
+            if len(ids):
+                fit[ids] = np.maximum(fit[ids], _NAMED_YEAR_SHARE / width)
+        mask = fit > 0
+        score = np.where(mask, DATE_WEIGHT * (0.25 + 0.75 * fit), 0.0)
+        return mask, score * q.boost
+
+    def near_terms(
+        self, field: str, text: str, limit: int = _NEAR_TERMS, *, whole: bool = False
+    ) -> list[str]:
+        """Indexed terms of ``field`` one edit away from ``text``: what a typo of one letter
+        was meant to be. Terms are cut to the length of ``text`` (or one more or less), so a
+        word's start matches too, unless ``whole`` (whole terms only: for "did you mean")."""
+        if field not in self.schema:
+            return []
+        found: list[tuple[float, bool, str]] = []
+        for length in (len(text) - 1, len(text), len(text) + 1):
+            heads, complete = self._heads_of(field, length)
+            for head, dist, _ in process.extract(
+                text, heads, scorer=Levenshtein.distance, score_cutoff=1, limit=limit
+            ):
+                if head != text and (head in complete or not whole):
+                    found.append((dist, head not in complete, head))
+        found.sort()
+        return list(dict.fromkeys(h for _, _, h in found))[:limit]
+
+    def _heads_of(self, field: str, length: int) -> tuple[list[str], frozenset[str]]:
+        """The field's distinct terms cut to ``length`` characters, and those that are whole
+        terms (built once per field and length)."""
+        key = (field, length)
+        with self._lock:
+            found = self._heads.get(key)
+        if found is None:
+            heads: set[str] = set()
+            complete: set[str] = set()
+            for term in self.reader.lexicon(field):
+                text = _text(term)
+                if len(text) >= length > 0:
+                    heads.add(text[:length])
+                    if len(text) == length:
+                        complete.add(text)
+            found = (sorted(heads), frozenset(complete))
+            with self._lock:
+                self._heads[key] = found
+        return found
+
     def _range(self, q: Q.NumericRange) -> tuple[np.ndarray, np.ndarray]:
         values = getattr(self, q.fieldname)
         mask = self.dated.copy()
@@ -214,7 +305,7 @@ class IndexArrays:
 
     def _phrase(self, q: Q.Phrase) -> tuple[np.ndarray, np.ndarray]:
         mask, score = np.ones(self.size, dtype=bool), np.zeros(self.size)
-        for word in q.words:
+        for word in dict.fromkeys(q.words):
             m, s = self._term(q.fieldname, word, q.boost)
             mask &= m
             score += s

@@ -10,8 +10,20 @@ matches when any of its readings does:
   own reading and script by script;
 - a year (``1834``, ``１８３４``, ``1834年``), an era or period (``天保``, ``明治``,
   ``江戸時代``) or any 年代 form: records whose year range overlaps it, or the literal text;
-- Latin letters: English words (stemmed), romaji of the readings (a prefix of it:
-  ``sayama``, ``Musashimurayama``), and the literal word.
+- Latin letters: English words (stemmed, and the JMdict glosses of the records' words),
+  romaji of the readings (a prefix of it, Hepburn and Kunrei alike: ``sayama``,
+  ``sinmati``, ``Musashimurayama``; several Latin words also joined into one), and the
+  literal word;
+- a word people use for what the records call otherwise (のうぐ → 農具, see
+  :mod:`archive.search.thesaurus`): that word too, with a lower weight.
+
+Kana is matched in order (its bigrams next to each other), so a short reading cannot match
+through scattered pairs; kanji words are matched by their bigrams in any order.
+
+When the query finds nothing, :func:`relaxed` gives the next try: the content words of each
+word (Sudachi's parts of speech: 祭礼帳 → 祭礼 + 帳, a sentence → its nouns and verbs) all
+required, each also by its reading and by a near spelling of it (one edit); then
+:func:`most_words`: most of those words, ranked by how many match.
 
 Nothing of Whoosh's query syntax is read: ``AND``, ``*``, ``:`` or ``(`` are plain text.
 """
@@ -20,15 +32,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import ceil
 
 from whoosh import query as Q
 from whoosh.analysis import StemmingAnalyzer
 
 from archive.era import THIS_YEAR, era_range
 from archive.model import YearRange
-from archive.search.analysis import grams, is_japanese, kana_only, normalize, to_hiragana
-from archive.search.readings import reading, romaji
+from archive.search.analysis import (
+    grams,
+    is_japanese,
+    kana_only,
+    loose_kana,
+    normalize,
+    to_hiragana,
+)
+from archive.search.dates import DateQuery
+from archive.search.readings import fold_romaji, morphemes, reading, romaji
+from archive.search.thesaurus import Thesaurus
 
 MAX_CHARS = 200
 MAX_WORDS = 12
@@ -39,7 +62,22 @@ _SPACE = re.compile(r"[\s\u3000]+")
 _YEAR = re.compile(r"(?:西暦)?([0-9]{3,4})年?")
 _ENGLISH = StemmingAnalyzer()
 
-__all__ = ["MAX_CHARS", "MAX_WORDS", "ParsedQuery", "parse", "word_query"]
+__all__ = [
+    "MAX_CHARS",
+    "MAX_WORDS",
+    "Fuzzy",
+    "ParsedQuery",
+    "build",
+    "content_words",
+    "most_words",
+    "parse",
+    "relaxed",
+    "why_of",
+    "word_query",
+]
+
+Fuzzy = Callable[[str, str], list[str]]
+"""(field, folded text) → indexed terms (prefixes) one edit away from it."""
 
 
 @dataclass
@@ -97,23 +135,35 @@ def _tokens(text: str) -> list[str]:
 # -- building ---------------------------------------------------------------------------
 
 
+def labelled(q: Q.Query | None, why: str) -> Q.Query | None:
+    """``q`` marked with what a match of it means (shown as a hit's ``why``)."""
+    if q is not None:
+        q.why = why  # type: ignore[attr-defined]
+    return q
+
+
+def why_of(q: Q.Query) -> str | None:
+    return getattr(q, "why", None)
+
+
 def _gram_query(fieldname: str, text: str, *, exact: bool = False) -> Q.Query | None:
     """``text`` (normalised) as its bigrams in ``fieldname``: all of them (a word), or all
-    of them in order (``exact``, a quoted phrase: a substring match).
+    of them in order (``exact``: kana, or a quoted phrase: a substring match).
 
-    A word is not checked for order: reading positions is what made a common word slow on
-    a large index, and a document holding every bigram of a word but not the word is rare.
+    A kanji word is not checked for order: reading positions is what made a common word slow
+    on a large index, and a document holding every bigram of a kanji word but not the word
+    is rare. Kana is different (its pairs are everywhere), so kana is always ``exact``.
     """
     terms = [(term, pos) for term, pos, _, _ in grams(text, index=False)]
     if not terms:
         return None
     if len(terms) == 1:
         term = terms[0][0]
-        if len(term) == 1 and is_japanese(term):  # one kanji: alone, or starting a bigram
+        if len(term) == 1 and is_japanese(term):  # one character: alone, or starting a bigram
             return Q.Or([Q.Term(fieldname, term), Q.Prefix(fieldname, term)])
         return Q.Term(fieldname, term)
     words = list(dict.fromkeys(t for t, _ in terms))
-    if exact:
+    if exact or kana_only(text):
         return Q.Phrase(fieldname, [t for t, _ in terms])
     return (
         Q.And([Q.Term(fieldname, t) for t in words])
@@ -148,14 +198,39 @@ def _date_span(word: str) -> YearRange | None:
     return era_range(word)
 
 
-def _latin_query(word: str) -> Q.Query:
+def _latin(word: str) -> str | None:
+    """``word`` as plain ASCII when it is Latin letters or digits (Tōkyō → tokyo), else None."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return plain if plain.isascii() else None
+
+
+def _reading_query(spoken: str, *, body: bool = True) -> Q.Query | None:
+    """Kana (normalised) against the readings: in order, strictly and loosely spelled."""
+    options = [
+        labelled(_gram_query("reading", spoken, exact=True), "reading"),
+        labelled(_gram_query("reading_loose", loose_kana(spoken), exact=True), "reading"),
+    ]
+    if body:
+        options.append(labelled(_gram_query("reading_body", spoken, exact=True), "reading_body"))
+    options = [o for o in options if o is not None]
+    return Q.Or(options) if options else None
+
+
+def _latin_query(word: str, *, items: bool = True) -> Q.Query:
+    """A Latin word: literally, as English (stemmed) and as romaji; for items (``items``)
+    also the JMdict glosses and the romaji of the other text (fields only items have)."""
     options: list[Q.Query] = [Q.Term("title", word), Q.Term("body", word)]
-    options += [Q.Term("english", t.text) for t in _ENGLISH(word)]
-    folded = romaji(word)
+    stems = [t.text for t in _ENGLISH(word)]
+    options += [labelled(Q.Term("english", t), "english") for t in stems]
+    if items:
+        options += [labelled(Q.Term("gloss", t), f"gloss:{word}") for t in stems]
+    folded = fold_romaji(word)
     if len(folded) >= 3:
-        options.append(Q.Prefix("romaji", folded))
+        options.append(labelled(Q.Prefix("romaji", folded), "romaji"))
+        if items:
+            options.append(labelled(Q.Prefix("romaji_body", folded), "romaji_body"))
     elif folded:
-        options.append(Q.Term("romaji", folded))
+        options.append(labelled(Q.Term("romaji", folded), "romaji"))
     return Q.Or(options)
 
 
@@ -163,39 +238,54 @@ def _script_runs(word: str) -> list[str]:
     return [m.group() for m in re.finditer(r"[\u3041-\u309f\u30fc]+|[^\u3041-\u309f\u30fc]+", word)]
 
 
-def word_query(word: str) -> Q.Query | None:
+def _thesaurus_query(text: str, thesaurus: Thesaurus | None) -> Q.Query | None:
+    """The records' words for what was typed (のうぐ → 農具), at a lower weight."""
+    if thesaurus is None:
+        return None
+    options = []
+    for target in thesaurus.lookup(text):
+        q = _text_query(normalize(target))
+        if q is not None:
+            options.append(labelled(Q.Or([q], boost=0.5), f"thesaurus:{target}"))
+    return Q.Or(options) if options else None
+
+
+def word_query(word: str, thesaurus: Thesaurus | None = None) -> Q.Query | None:
     """The query for one normalised word (see the module docstring)."""
     options: list[Q.Query] = []
     span = _date_span(word)
     if span is not None:
-        options.append(overlap_query(span))
-    if word.isascii():
-        if not word.isdigit():
-            options.append(_latin_query(word))
-        elif (text := _text_query(word)) is not None:
+        options.append(labelled(DateQuery(span, word), "date"))
+    latin = _latin(word)
+    if latin is not None:
+        if not latin.isdigit():
+            options.append(_latin_query(latin))
+        elif (text := _text_query(latin)) is not None:
             options.append(text)
-        return Q.Or(options) if options else None
-    text = _text_query(word)
-    if text is not None:
-        options.append(text)
-    options.append(Q.Term("words", word, boost=2.0))
-    if kana_only(word):
-        if (r := _gram_query("reading", word)) is not None:
-            options.append(r)
-    elif re.search(r"[\u3041-\u309f]", word) and len(word) <= _MIXED_READING_MAX:
-        spoken = normalize(to_hiragana(reading(word)))
-        if spoken != word and (r := _gram_query("reading", spoken)) is not None:
-            options.append(r)
-        parts = [_run_query(run) for run in _script_runs(word)]
-        if all(parts) and len(parts) > 1:
-            options.append(Q.And(parts))
+    else:
+        text = _text_query(word)
+        if text is not None:
+            options.append(text)
+        options.append(Q.Term("words", word, boost=2.0))
+        if kana_only(word):
+            if (r := _reading_query(word)) is not None:
+                options.append(r)
+        elif re.search(r"[\u3041-\u309f]", word) and len(word) <= _MIXED_READING_MAX:
+            spoken = normalize(to_hiragana(reading(word)))
+            if spoken != word and (r := _reading_query(spoken, body=False)) is not None:
+                options.append(r)
+            parts = [_run_query(run) for run in _script_runs(word)]
+            if all(parts) and len(parts) > 1:
+                options.append(Q.And(parts))
+    if (t := _thesaurus_query(word, thesaurus)) is not None:
+        options.append(t)
     return Q.Or(options) if options else None
 
 
 def _run_query(run: str) -> Q.Query | None:
     parts = [_text_query(run)]
     if kana_only(run):
-        parts.append(_gram_query("reading", run))
+        parts.append(_gram_query("reading", run, exact=True))
     parts = [p for p in parts if p is not None]
     return Q.Or(parts) if parts else None
 
@@ -214,12 +304,135 @@ def phrase_query(phrase: str) -> Q.Query | None:
     return Q.Or(options) if options else None
 
 
-def build(parsed: ParsedQuery) -> Q.Query:
-    """AND of the words and phrases; ``Q.NullQuery`` when one of them can match nothing."""
-    parts = [word_query(normalize(w)) for w in parsed.words]
+def _all_latin(words: list[str]) -> bool:
+    return len(words) > 1 and all((w := _latin(x)) is not None and not w.isdigit() for x in words)
+
+
+def build(parsed: ParsedQuery, thesaurus: Thesaurus | None = None) -> Q.Query:
+    """AND of the words and phrases; ``Q.NullQuery`` when one of them can match nothing.
+
+    A query of several Latin words also matches them joined as one romaji word (``sin
+    mati`` = ``sinmati``), and a whole query people use for a records' word (``farming
+    tools``, ``むかしの あそび``) also matches that word.
+    """
+    words = [normalize(w) for w in parsed.words]
+    parts = [word_query(w, thesaurus) for w in words]
     parts += [phrase_query(normalize(p)) for p in parsed.phrases]
+    alternatives: list[Q.Query] = []
+    if len(words) > 1 and not parsed.phrases:
+        if _all_latin(words):
+            joined = fold_romaji("".join(words))
+            alternatives.append(labelled(Q.Prefix("romaji", joined, boost=2.0), "romaji"))
+        if (t := _thesaurus_query(" ".join(words), thesaurus)) is not None:
+            alternatives.append(t)
     if any(p is None for p in parts):
-        return Q.NullQuery
-    if not parts:
+        strict: Q.Query = Q.NullQuery
+    elif not parts:
         return Q.Every()
-    return parts[0] if len(parts) == 1 else Q.And(parts)
+    else:
+        strict = parts[0] if len(parts) == 1 else Q.And(parts)
+    if not alternatives:
+        return strict
+    return Q.Or([q for q in (strict, *alternatives) if q is not Q.NullQuery])
+
+
+# -- when nothing is found -----------------------------------------------------------------
+
+_FILLER = {
+    # what a question is made of, not what it is about
+    "こと", "もの", "ところ", "どこ", "なに", "何", "いつ", "誰", "だれ", "どれ", "どう",
+    "どんな", "ため", "よう", "とき", "時", "ほう", "方", "辺り", "中", "たち", "達",
+    "資料", "情報", "関係", "内容", "様子", "について", "関する", "付く", "見る", "見せる",
+    "見える", "知る", "教える", "探す", "調べる", "有る", "ある", "居る", "いる", "為る",
+    "する", "成る", "なる", "出来る", "できる", "思う", "言う", "分かる", "下さる", "くださる",
+    "欲しい", "ほしい", "良い", "いい", "願う", "お願い", "載る", "読む", "行く", "来る",
+}  # fmt: skip
+_CONTENT_POS = ("名詞", "動詞", "形容詞", "形状詞", "接尾辞")
+_MAX_CONTENT_WORDS = 8
+
+
+def content_words(word: str) -> list[str]:
+    """The words a (Japanese) query word is about: Sudachi's nouns, verbs and adjectives,
+    question words and requests left out (狭山丘陵の写真を見たい → 狭山丘陵, 写真), and a
+    compound cut into its parts (祭礼帳 → 祭礼, 帳)."""
+    out: list[str] = []
+    for m in morphemes(word, mode="C"):
+        if m.pos not in _CONTENT_POS or m.surface in _FILLER or m.normalized in _FILLER:
+            continue
+        parts = [p for p in morphemes(m.surface, mode="A") if p.pos in _CONTENT_POS]
+        if len(parts) > 1 and all(len(p.surface) >= 2 or is_japanese(p.surface) for p in parts):
+            out += [p.surface for p in parts if p.surface not in _FILLER]
+        else:
+            out.append(m.surface)
+    return list(dict.fromkeys(normalize(w) for w in out if w.strip()))[:_MAX_CONTENT_WORDS]
+
+
+def _near(word: str, fuzzy: Fuzzy | None) -> Q.Query | None:
+    """A word by its reading and by a spelling one edit away (誌 for 詩, みのかさ for
+    みのがさ, one wrong letter of romaji), at a lower weight."""
+    options: list[Q.Query] = []
+    latin = _latin(word)
+    if latin is not None:
+        folded = fold_romaji(latin)
+        if fuzzy is not None and len(folded) >= 5 and not folded.isdigit():
+            for field in ("romaji", "english", "gloss"):
+                options += [Q.Prefix(field, t) for t in fuzzy(field, folded)]
+    else:
+        spoken = word if kana_only(word) else normalize(to_hiragana(reading(word)))
+        if len(spoken) >= 3 and kana_only(spoken):
+            if spoken != word and (r := _reading_query(spoken)) is not None:
+                options.append(r)
+            folded = romaji(spoken)
+            if fuzzy is not None and len(folded) >= 5:
+                options += [Q.Prefix("romaji", t) for t in fuzzy("romaji", folded)]
+    if not options:
+        return None
+    return labelled(Q.Or(options, boost=0.5), f"near:{word}")
+
+
+def _relaxed_parts(
+    parsed: ParsedQuery, thesaurus: Thesaurus | None, fuzzy: Fuzzy | None
+) -> list[Q.Query]:
+    parts: list[Q.Query] = []
+    for raw in parsed.words:
+        word = normalize(raw)
+        pieces = [word] if _latin(word) is not None else content_words(raw) or [word]
+        if len(pieces) > 1 and (whole := _near(word, fuzzy)) is not None:
+            parts.append(Q.Or([_and([_loosely(p, thesaurus, fuzzy) for p in pieces]), whole]))
+            continue
+        parts += [_loosely(p, thesaurus, fuzzy) for p in pieces]
+    parts += [q for p in parsed.phrases if (q := phrase_query(normalize(p))) is not None]
+    return [p for p in parts if p is not None]
+
+
+def _and(parts: list[Q.Query | None]) -> Q.Query:
+    kept = [p for p in parts if p is not None]
+    if not kept:
+        return Q.NullQuery
+    return kept[0] if len(kept) == 1 else Q.And(kept)
+
+
+def _loosely(word: str, thesaurus: Thesaurus | None, fuzzy: Fuzzy | None) -> Q.Query | None:
+    options = [q for q in (word_query(word, thesaurus), _near(word, fuzzy)) if q is not None]
+    if not options:
+        return None
+    return options[0] if len(options) == 1 else Q.Or(options)
+
+
+def relaxed(
+    parsed: ParsedQuery, thesaurus: Thesaurus | None = None, fuzzy: Fuzzy | None = None
+) -> Q.Query | None:
+    """The query's content words, each also by reading or a near spelling, all required."""
+    parts = _relaxed_parts(parsed, thesaurus, fuzzy)
+    return _and(parts) if parts else None
+
+
+def most_words(
+    parsed: ParsedQuery, thesaurus: Thesaurus | None = None, fuzzy: Fuzzy | None = None
+) -> Q.Query | None:
+    """Most of the content words (from three words on: three in five, two in three), ranked
+    by how many match; None when that would be all of them anyway."""
+    parts = _relaxed_parts(parsed, thesaurus, fuzzy)
+    if len(parts) < 3:
+        return None
+    return Q.Or(parts, minmatch=ceil(0.6 * len(parts)))

@@ -17,7 +17,15 @@ from typing import NamedTuple
 
 import jaconv
 
-__all__ = ["Morpheme", "morphemes", "reading", "romaji", "romaji_words", "sudachi_dictionary"]
+__all__ = [
+    "Morpheme",
+    "fold_romaji",
+    "morphemes",
+    "reading",
+    "romaji",
+    "romaji_words",
+    "sudachi_dictionary",
+]
 
 _MAX_CHARS = 2000  # longer text is cut: readings are for titles, names and queries
 
@@ -26,6 +34,7 @@ class Morpheme(NamedTuple):
     surface: str
     reading: str  # hiragana; the surface when the dictionary has no reading
     normalized: str
+    pos: str = "名詞"  # Sudachi's part of speech (first level): 名詞, 動詞, 助詞 …
 
 
 @functools.cache
@@ -104,7 +113,7 @@ def _analyse(text: str, mode: str) -> list[Morpheme]:
         if surface == "家" and after_surname:
             kana = "ケ"
         after_surname = pos[2] == "人名" or (pos[1] == "固有名詞" and pos[3] == "姓")
-        out.append(Morpheme(surface, kana.translate(_KATA_TO_HIRA), m.normalized_form()))
+        out.append(Morpheme(surface, kana.translate(_KATA_TO_HIRA), m.normalized_form(), pos[0]))
     return out
 
 
@@ -113,26 +122,49 @@ def reading(text: str) -> str:
     return "".join(m.reading for m in morphemes(text))
 
 
-_LONG_VOWELS = [
-    (re.compile(r"ou"), "o"),
-    (re.compile(r"([aiueo])\1+"), r"\1"),
-    (re.compile(r"m(?=[bpm])"), "n"),  # shimbun = shinbun
-    (re.compile(r"[^a-z0-9]"), ""),
+# Hepburn, Kunrei and Nihon-shiki, long vowels written or not, folded to one spelling: the
+# order matters (tch before ch, sh before s…). Applied to the index's romaji and to queries.
+_ROMAJI_FOLDS = [
+    (re.compile(r"c(?=ch)"), "t"),  # maccha = matcha → mattya
+    (re.compile(r"sh(?=i)"), "s"),  # shi → si
+    (re.compile(r"sh"), "sy"),  # sha → sya
+    (re.compile(r"ch(?=i)"), "t"),  # chi → ti
+    (re.compile(r"ch"), "ty"),  # cha → tya
+    (re.compile(r"ts(?=u)"), "t"),  # tsu → tu
+    (re.compile(r"f(?=u)"), "h"),  # fu → hu
+    (re.compile(r"d(?=[iu])"), "z"),  # ぢ di → zi, づ du → zu
+    (re.compile(r"j(?=y)"), "z"),  # jya → zya
+    (re.compile(r"j(?=i)"), "z"),  # ji → zi
+    (re.compile(r"j"), "zy"),  # ja → zya
+    (re.compile(r"(?<=[aiueo])h(?![aiueoy])"), ""),  # oh as a long vowel: ohno = ono
+    (re.compile(r"m(?=[bpm])"), "n"),  # shimbashi = shinbashi
+    (re.compile(r"nn(?![aiueoy])"), "n"),  # shinn typed as on a keyboard
+    (re.compile(r"ou"), "o"),  # tou → to
+    (re.compile(r"([aiueo])\1+"), r"\1"),  # oo, uu, aa … → one vowel
 ]
+
+
+def fold_romaji(latin: str) -> str:
+    """One spelling for every way of writing the same romaji: Hepburn, Kunrei and
+    Nihon-shiki (si/shi, ti/chi, tu/tsu, hu/fu, zi/ji, sya/sha, tya/cha), long vowels as
+    ``ou``, ``oo``, ``oh``, ``ō``, ``â`` or nothing, ``m``/``n`` before b, m, p; anything
+    but letters and digits dropped. ``Musashimurayama``, ``musasi-murayama`` → one word."""
+    text = unicodedata.normalize("NFKD", latin.lower())
+    text = re.sub(r"[^a-z0-9]", "", "".join(c for c in text if not unicodedata.combining(c)))
+    for pattern, repl in _ROMAJI_FOLDS:
+        text = pattern.sub(repl, text)
+    return text
 
 
 @functools.lru_cache(maxsize=65536)
 def romaji(kana: str) -> str:
-    """Hepburn romaji of hiragana/katakana with long vowels folded: きゅうりょう → kyuryo.
+    """Folded romaji (:func:`fold_romaji`) of hiragana/katakana: きゅうりょう → kyuryo.
 
-    Applied to queries as well, so ``Musashimurayama``, ``musashi-murayama`` and
+    Applied to queries as well, so ``Musashimurayama``, ``musasi-murayama`` and
     ``kyuuryou`` fold the same way. Non-kana characters are dropped.
     """
     text = jaconv.kana2alphabet(jaconv.kata2hira(kana.lower())).lower()
-    text = text.replace("ー", "").replace("-", "")
-    for pattern, repl in _LONG_VOWELS:
-        text = pattern.sub(repl, text)
-    return text
+    return fold_romaji(text.replace("ー", ""))
 
 
 def romaji_words(text: str) -> list[str]:

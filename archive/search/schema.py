@@ -6,10 +6,15 @@ Text is indexed several ways, each for one kind of query:
 | --- | --- | --- |
 | ``title``, ``body`` | character bigrams of the normalised text (title and 名称_カナ; everything else) | any substring: 村山 in 武蔵村山, kana in kana, 學 as 学 |
 | ``reading`` | bigrams of the hiragana readings of the title, keywords and place | a kana query, or a prefix of one, for a kanji title |
-| ``romaji`` | romaji words of those readings | ``sayama``, ``Musashimurayama`` |
+| ``reading_loose`` | the same readings, small kana and long vowels folded | キヨウ for キョウ, とーきょー |
+| ``reading_body`` | readings of the other Japanese text (所有者等, 住所, 概要, 説明) | a family, hamlet or person in kana |
+| ``romaji`` | romaji words of the title's readings (folded: Hepburn = Kunrei) | ``sayama``, ``sinmati``, ``Musashimurayama`` |
+| ``romaji_body`` | romaji of the nouns of the other text | a family or hamlet in romaji |
 | ``english`` | the English columns, stemmed | English words |
+| ``gloss`` | English glosses (JMdict) of the title's and keywords' words | ``kimono``, ``well`` for records with no English |
 | ``words`` | Sudachi's words of the title | ranking: whole-word matches come first |
 | ``start``, ``end`` | the 年代 as a Gregorian year range | a year or an era overlapping it |
+| ``years`` | the years the summary or description names (文政7年) | a year inside a period-dated record |
 | ``type``, ``designation``, ``period``, ``place``, ``images`` | facet values | facets and filters |
 """
 
@@ -22,11 +27,13 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from archive.era import PERIODS
 from archive.model import YearRange
-from archive.search.analysis import GramTokenizer, normalize, to_hiragana
+from archive.search.analysis import GramTokenizer, loose_kana, normalize, to_hiragana
+from archive.search.dates import years_named_in
+from archive.search.dictionary import glosses
 from archive.search.readings import morphemes, reading, romaji_words
 from archive.search.readings import romaji as _romaji
 
-SCHEMA_VERSION = 2  # 2: local readings (archive.search.local_names)
+SCHEMA_VERSION = 3  # 3: readings of all text, loose readings, glosses, named years
 
 FACET_PERIODS = (
     "縄文", "弥生", "古墳", "飛鳥", "奈良", "平安", "鎌倉", "室町", "安土桃山",
@@ -47,6 +54,11 @@ _BODY_COLUMNS = (
     "キーワード", "概要", "説明", "場所名称", "住所", "資料種別", "文化財分類", "種類",
     "年代", "所有者等", "員数（単位）",
 )  # fmt: skip
+_SPOKEN_COLUMNS = ("所有者等", "住所", "概要", "説明")
+"""Text read aloud into ``reading_body`` (title, keywords and place are in ``reading``)."""
+WHY_COLUMNS = ("名称", "キーワード", "場所名称", "所有者等", "住所", "概要", "説明")
+"""Columns kept in the index to say which one matched (see :mod:`archive.search.why`)."""
+_GLOSSED_POS = ("名詞", "動詞", "形容詞", "形状詞")
 _NOT_START = set("ぁぃぅぇぉっゃゅょゎーんゔ ")
 _ENGLISH_COLUMNS = ("名称_英語", "概要_英語", "説明_英語")
 
@@ -61,6 +73,11 @@ def build_schema() -> Schema:
         romaji=KEYWORD(lowercase=True, scorable=True, field_boost=2.0),
         english=TEXT(analyzer=StemmingAnalyzer(), phrase=True),
         words=KEYWORD(scorable=True, field_boost=2.0),
+        reading_loose=TEXT(analyzer=grams, field_boost=1.2, phrase=True),
+        reading_body=TEXT(analyzer=grams, field_boost=0.7, phrase=True),
+        romaji_body=KEYWORD(lowercase=True, scorable=True, field_boost=0.8),
+        gloss=TEXT(analyzer=StemmingAnalyzer(), field_boost=0.6),
+        years=KEYWORD(scorable=True),
         start=NUMERIC(int, bits=32, signed=True, stored=True, sortable=True),
         end=NUMERIC(int, bits=32, signed=True, stored=True, sortable=True),
         sort_date=NUMERIC(int, bits=32, signed=True, sortable=True),
@@ -96,11 +113,34 @@ class Display:
     type: str
     pages: int
     thumbnail_page: str
+    texts: dict[str, str]  # WHY_COLUMNS: what "why" quotes
 
 
 def _cells(record: dict, *columns: str) -> list[str]:
     fields = record.get("fields") or {}
     return [str(fields.get(c) or "").strip() for c in columns if str(fields.get(c) or "").strip()]
+
+
+def _spoken(texts: list[str]) -> tuple[str, list[str]]:
+    """The readings of ``texts`` (one line each) and the romaji of their nouns."""
+    lines: list[str] = []
+    romaji: list[str] = []
+    for text in texts:
+        ms = morphemes(text)
+        lines.append("".join(m.reading for m in ms))
+        romaji += [_romaji(m.reading) for m in ms if m.pos == "名詞" and len(m.reading) >= 2]
+    return "\n".join(lines), [r for r in dict.fromkeys(romaji) if len(r) >= 3]
+
+
+def _english_words(title: str, others: list[str]) -> str:
+    """English glosses of the words of the title, keywords and kind (JMdict)."""
+    words: list[str] = []
+    for text in (title, *others):
+        for mode in ("C", "A"):
+            words += [m.normalized for m in morphemes(text, mode=mode) if m.pos in _GLOSSED_POS]
+        words.append(text)
+    out = [g for w in dict.fromkeys(words) for g in glosses(w)]
+    return "\n".join(dict.fromkeys(out))
 
 
 def document(record: dict) -> dict:
@@ -127,6 +167,11 @@ def document(record: dict) -> dict:
     title_words = {m.normalized for m in morphemes(title)}
     title_words |= {m.reading for m in morphemes(title)} | set(readings)
     title_words |= {m.normalized for m in morphemes(title, mode="A")}
+    spoken, body_romaji = _spoken(_cells(record, *_SPOKEN_COLUMNS))
+    named_years = []
+    for text in _cells(record, "概要", "説明"):
+        named_years += years_named_in(text)
+    kinds = _cells(record, "資料種別", "種類")
     date = record.get("date") or {}
     doc: dict = {
         "id": str(record["id"]),
@@ -136,6 +181,11 @@ def document(record: dict) -> dict:
         "romaji": " ".join(dict.fromkeys(romaji)),
         "english": "\n".join(_cells(record, *_ENGLISH_COLUMNS)),
         "words": " ".join(normalize(w) for w in title_words if w.strip()),
+        "reading_loose": " ".join(loose_kana(normalize(r)) for r in readings),
+        "reading_body": normalize(spoken),
+        "romaji_body": " ".join(body_romaji),
+        "gloss": _english_words(title, [*keywords, *kinds]),
+        "years": " ".join(str(y) for y in dict.fromkeys(named_years)),
         "type": str(fields.get("資料種別") or "").strip(),
         "place": place,
         "images": "yes" if record.get("pages") else "no",
@@ -159,5 +209,6 @@ def document(record: dict) -> dict:
         type=doc["type"],
         pages=len(pages),
         thumbnail_page=str(pages[0].get("image", "")) if pages else "",
+        texts={c: v for c in WHY_COLUMNS if (v := str(fields.get(c) or "").strip())},
     ).__dict__
     return {k: v for k, v in doc.items() if v != ""}

@@ -3,6 +3,10 @@
 
 ``SearchIndex`` keeps one warm Whoosh searcher (refreshed when the index changes) and the
 facet tables built from it; ``search()`` keeps one ``SearchIndex`` per folder.
+
+A query that finds nothing is tried again more loosely (:func:`archive.search.query.relaxed`:
+its content words, readings and near spellings; then :func:`~archive.search.query.most_words`);
+such a result says so (``relaxed``). Each hit says in a few words why it matched (``why``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from archive.search.engine import IndexArrays
 from archive.search.highlight import mark
 from archive.search.indexer import MARKER, index_dir, open_index
 from archive.search.schema import FACET_PERIODS, FACETS
+from archive.search.suggest import suggest
+from archive.search.thesaurus import Thesaurus
+from archive.search.thesaurus import load as load_thesaurus
+from archive.search.why import explain
 
 SORTS = ("relevance", "date", "-date", "id")
 MAX_PER_PAGE = 100
@@ -56,6 +64,7 @@ class Hit:
     end: int | None = None
     type: str = ""
     pages: int = 0
+    why: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -72,6 +81,7 @@ class SearchResult:
     suggestion: str | None = None
     lessons: list[CurationHit] = field(default_factory=list)
     collections: list[CurationHit] = field(default_factory=list)
+    relaxed: bool = False  # no record had every word: these have its content words, or most
 
     @property
     def pages(self) -> int:
@@ -88,6 +98,7 @@ class SearchResult:
             "lessons": [h.to_json() for h in self.lessons],
             "collections": [h.to_json() for h in self.collections],
             "suggestion": self.suggestion or None,  # "did you mean", for a query with no hits
+            "relaxed": self.relaxed,
         }
 
 
@@ -224,6 +235,11 @@ class SearchIndex:
     def close(self) -> None:
         self._searcher.close()
 
+    def thesaurus(self) -> Thesaurus:
+        """Kura's thesaurus with the project's own (read again when it changes)."""
+        project = self.path.parent
+        return load_thesaurus(project if (project / "kura.toml").is_file() else None)
+
     def search(
         self,
         text: str = "",
@@ -232,22 +248,34 @@ class SearchIndex:
         page: int = 1,
         per_page: int = 20,
         curation: bool = True,
+        lang: str | None = None,
     ) -> SearchResult:
         """Search; ``text`` may be anything (the worst case is zero hits). With
         ``curation``, the lessons and collections matching ``text`` come beside the items
-        (whatever the item filters and page: they are not items)."""
+        (whatever the item filters and page: they are not items). ``lang`` is the language
+        of the hits' ``why``."""
         searcher, facets, arrays = self._current()
         parsed = kq.parse(text)
         wanted = filter_query(parse_filters(filters))
-        q = kq.build(parsed)
-        if wanted is not None:
-            q = Q.And([q, wanted]) if not isinstance(q, Q.Every) else wanted
+        thesaurus = self.thesaurus()
         page = max(1, int(page or 1))
         per_page = min(max(1, int(per_page or 20)), MAX_PER_PAGE)
         sort = sort if sort in SORTS else "relevance"
         if sort == "relevance" and parsed.empty:
             sort = "id"
-        mask, scores = arrays.evaluate(q)
+        trace: list[tuple[str, np.ndarray]] = []
+        mask, scores = arrays.evaluate(_filtered(kq.build(parsed, thesaurus), wanted), trace)
+        relaxed = False
+        if not mask.any() and not parsed.empty:
+            for step in (kq.relaxed, kq.most_words):
+                q = step(parsed, thesaurus, arrays.near_terms)
+                if q is None:
+                    continue
+                trace = []
+                mask, scores = arrays.evaluate(_filtered(q, wanted), trace)
+                if mask.any():
+                    relaxed = True
+                    break
         matched = np.flatnonzero(mask)
         total = len(matched)
         hits: list[Hit] = []
@@ -272,6 +300,14 @@ class SearchIndex:
                         end=stored.get("end"),
                         type=display.get("type", ""),
                         pages=int(display.get("pages", 0)),
+                        why=explain(
+                            [why for why, m in trace if m[docnum]],
+                            needles,
+                            display,
+                            stored.get("start"),
+                            stored.get("end"),
+                            lang,
+                        ),
                     )
                 )
         result = SearchResult(
@@ -281,17 +317,22 @@ class SearchIndex:
             page=page,
             per_page=per_page,
             query=parsed.text(),
+            relaxed=relaxed,
         )
         if curation and not parsed.empty:
             found = search_curation(self.path, parsed)
             result.lessons, result.collections = found["lessons"], found["collections"]
-        if total == 0 and not parsed.empty:
-            from archive.search.suggest import suggest
-
+        if (total == 0 or relaxed) and not parsed.empty:
             result.suggestion = suggest(
-                searcher, parsed, wanted, lambda q: bool(arrays.evaluate(q)[0].any())
+                parsed, wanted, lambda q: bool(arrays.evaluate(q)[0].any()), arrays.near_terms
             )
         return result
+
+
+def _filtered(q: Q.Query, wanted: Q.Query | None) -> Q.Query:
+    if wanted is None:
+        return q
+    return wanted if isinstance(q, Q.Every) else Q.And([q, wanted])
 
 
 def _page(
@@ -348,9 +389,10 @@ def search(
     page: int = 1,
     per_page: int = 20,
     curation: bool = True,
+    lang: str | None = None,
 ) -> SearchResult:
     """Search the index of the project (or index folder) ``where``; see SearchIndex.search."""
-    return open_search_index(where).search(text, filters, sort, page, per_page, curation)
+    return open_search_index(where).search(text, filters, sort, page, per_page, curation, lang)
 
 
 __all__ += ["forget", "open_search_index"]

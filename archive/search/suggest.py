@@ -1,8 +1,10 @@
-""" "Did you mean": for a query with no hits, a nearby query that has some.
+""" "Did you mean": for a query whose words are not all found, a nearby query that is.
 
-Each word that finds nothing alone is replaced by the closest indexed word (Whoosh's
-Levenshtein corrector over title words and readings for Japanese, romaji and English words
-for Latin) or dropped; the suggestion is offered only if it finds something.
+Each word that finds nothing alone is replaced by the closest indexed word one edit away
+(a title word or reading for Japanese; romaji, English or a title word for Latin), or
+dropped; the suggestion is offered only if it finds something. The search is bounded: the
+indexed words of one length, compared by rapidfuzz (see
+:meth:`archive.search.engine.IndexArrays.near_terms`), at most one candidate tried a word.
 """
 
 from __future__ import annotations
@@ -13,44 +15,39 @@ from whoosh import query as Q
 
 from archive.search import query as kq
 from archive.search.analysis import normalize
+from archive.search.readings import fold_romaji
+
+__all__ = ["suggest"]
 
 _FIELDS_JA = ("words",)
 _FIELDS_LATIN = ("romaji", "english", "words")
 
-
-def _whoosh_finds(searcher) -> Callable[[Q.Query], bool]:
-    return lambda q: searcher.search(q, limit=1, terms=False).scored_length() > 0
-
-
-def _hits(finds: Callable[[Q.Query], bool], q: Q.Query, wanted: Q.Query | None) -> bool:
-    if wanted is not None:
-        q = Q.And([q, wanted])
-    return finds(q)
+Finds = Callable[[Q.Query], bool]
+Near = Callable[..., list[str]]
 
 
-def _correct(searcher, word: str) -> str | None:
+def _hits(finds: Finds, q: Q.Query, wanted: Q.Query | None) -> bool:
+    return finds(q if wanted is None else Q.And([q, wanted]))
+
+
+def _correct(word: str, near: Near) -> str | None:
     folded = normalize(word)
-    fields = _FIELDS_LATIN if folded.isascii() else _FIELDS_JA
-    maxdist = 1 if len(folded) <= 4 else 2
-    for name in fields:
-        try:
-            found = searcher.corrector(name).suggest(folded, limit=1, maxdist=maxdist)
-        except (KeyError, ValueError):  # a field without terms
-            continue
-        if found and found[0] != folded:
+    latin = folded.isascii()
+    if latin:
+        folded = fold_romaji(folded)
+    if len(folded) < (4 if latin else 2):
+        return None
+    for name in _FIELDS_LATIN if latin else _FIELDS_JA:
+        found = near(name, folded, 1, whole=True)
+        if found:
             return found[0]
     return None
 
 
-def suggest(
-    searcher,
-    parsed: kq.ParsedQuery,
-    wanted: Q.Query | None,
-    finds: Callable[[Q.Query], bool] | None = None,
-) -> str | None:
-    """A query close to ``parsed`` that finds something, or None; ``finds(query)`` tells
-    whether a query has hits (by default a Whoosh search)."""
-    finds = finds or _whoosh_finds(searcher)
+def suggest(parsed: kq.ParsedQuery, wanted: Q.Query | None, finds: Finds, near: Near) -> str | None:
+    """A query close to ``parsed`` that finds something, or None. ``finds(query)`` tells
+    whether a query has hits; ``near(field, text, limit, whole=True)`` gives indexed words
+    one edit away."""
     words: list[str] = []
     changed = False
     for word in parsed.words:
@@ -59,7 +56,7 @@ def suggest(
             words.append(word)
             continue
         changed = True
-        better = _correct(searcher, word)
+        better = _correct(word, near)
         if better:
             words.append(better)
     if not changed:  # every word finds something alone, but not all together
