@@ -50,7 +50,7 @@ from archive.search.analysis import (
     to_hiragana,
 )
 from archive.search.dates import DateQuery
-from archive.search.readings import fold_romaji, morphemes, reading, romaji
+from archive.search.readings import fold_romaji, morphemes, reading
 from archive.search.thesaurus import Thesaurus
 
 MAX_CHARS = 200
@@ -76,7 +76,7 @@ __all__ = [
     "word_query",
 ]
 
-Fuzzy = Callable[[str, str], list[str]]
+Fuzzy = Callable[..., list[str]]
 """(field, folded text) → indexed terms (prefixes) one edit away from it."""
 
 
@@ -267,6 +267,9 @@ def word_query(word: str, thesaurus: Thesaurus | None = None) -> Q.Query | None:
         if text is not None:
             options.append(text)
         options.append(Q.Term("words", word, boost=2.0))
+        if parts := compound_parts(word):  # 祭礼帳 for 鎮守祭礼入用帳
+            split = [_text_query(p) for p in parts]
+            options.append(labelled(Q.And([p for p in split if p is not None], boost=0.7), "split"))
         if kana_only(word):
             if (r := _reading_query(word)) is not None:
                 options.append(r)
@@ -323,6 +326,7 @@ def build(parsed: ParsedQuery, thesaurus: Thesaurus | None = None) -> Q.Query:
         if _all_latin(words):
             joined = fold_romaji("".join(words))
             alternatives.append(labelled(Q.Prefix("romaji", joined, boost=2.0), "romaji"))
+            alternatives.append(labelled(Q.Prefix("romaji_body", joined), "romaji_body"))
         if (t := _thesaurus_query(" ".join(words), thesaurus)) is not None:
             alternatives.append(t)
     if any(p is None for p in parts):
@@ -346,45 +350,70 @@ _FILLER = {
     "見える", "知る", "教える", "探す", "調べる", "有る", "ある", "居る", "いる", "為る",
     "する", "成る", "なる", "出来る", "できる", "思う", "言う", "分かる", "下さる", "くださる",
     "欲しい", "ほしい", "良い", "いい", "願う", "お願い", "載る", "読む", "行く", "来る",
+    "就く", "つく", "つい", "写る", "写す", "使う", "見つかる", "見付かる", "頃", "ころ", "場所",
+    "様", "さま", "さん", "くん", "ちゃん", "昔", "むかし", "古い", "ふるい", "一番", "全部",
+    # English
+    "old", "ancient", "traditional", "historic", "historical", "local", "japanese", "japan",
+    "the", "a", "an", "of", "in", "on", "for", "from", "with", "about", "and", "or", "to",
+    "show", "me", "find", "search", "any", "some", "is", "are", "there", "what", "where",
 }  # fmt: skip
+_SUFFIXES = set("帳図書状記誌碑塔像堂門絵跡址寺社宮院家村町")
+"""One-character words that stand for a kind of thing at the end of a compound (祭礼帳)."""
 _CONTENT_POS = ("名詞", "動詞", "形容詞", "形状詞", "接尾辞")
 _MAX_CONTENT_WORDS = 8
 
 
 def content_words(word: str) -> list[str]:
-    """The words a (Japanese) query word is about: Sudachi's nouns, verbs and adjectives,
-    question words and requests left out (狭山丘陵の写真を見たい → 狭山丘陵, 写真), and a
-    compound cut into its parts (祭礼帳 → 祭礼, 帳)."""
-    out: list[str] = []
-    for m in morphemes(word, mode="C"):
-        if m.pos not in _CONTENT_POS or m.surface in _FILLER or m.normalized in _FILLER:
-            continue
-        parts = [p for p in morphemes(m.surface, mode="A") if p.pos in _CONTENT_POS]
-        if len(parts) > 1 and all(len(p.surface) >= 2 or is_japanese(p.surface) for p in parts):
-            out += [p.surface for p in parts if p.surface not in _FILLER]
-        else:
-            out.append(m.surface)
+    """The words a query word is about: Sudachi's nouns, verbs and adjectives, question
+    words, requests and "old" left out (昔の駅前の写真を見たい → 駅前, 写真)."""
+    if _latin(word) is not None:
+        return [w for w in _tokens(word) if w.lower() not in _FILLER]
+    out = [
+        m.surface
+        for m in morphemes(word, mode="C", fold=False)
+        if m.pos in _CONTENT_POS and m.surface not in _FILLER and m.normalized not in _FILLER
+    ]
     return list(dict.fromkeys(normalize(w) for w in out if w.strip()))[:_MAX_CONTENT_WORDS]
 
 
+def compound_parts(word: str) -> list[str]:
+    """A kanji compound's shorter words (Sudachi's short unit), when each is a word of two
+    characters or more or a kind-of-thing ending (鎮守祭礼入用帳 → …, 祭礼帳 → 祭礼, 帳);
+    [] when it does not split that way."""
+    if len(word) < 3 or kana_only(word) or _latin(word) is not None:
+        return []
+    parts = [m.surface for m in morphemes(word, mode="A", fold=False)]
+    if len(parts) < 2 or not all(len(p) >= 2 or p in _SUFFIXES for p in parts):
+        return []
+    return [normalize(p) for p in parts]
+
+
 def _near(word: str, fuzzy: Fuzzy | None) -> Q.Query | None:
-    """A word by its reading and by a spelling one edit away (誌 for 詩, みのかさ for
-    みのがさ, one wrong letter of romaji), at a lower weight."""
+    """A word by its reading and by a spelling one edit away (誌 for 記 in a title word,
+    みのかさ for みのがさ, one wrong letter of romaji), and a kanji word by most of its
+    character pairs (指田日紀 → 指田日記), at a lower weight."""
     options: list[Q.Query] = []
     latin = _latin(word)
     if latin is not None:
         folded = fold_romaji(latin)
-        if fuzzy is not None and len(folded) >= 5 and not folded.isdigit():
-            for field in ("romaji", "english", "gloss"):
-                options += [Q.Prefix(field, t) for t in fuzzy(field, folded)]
+        if fuzzy is not None and len(folded) >= 6 and not folded.isdigit():
+            options += [Q.Term("romaji", t) for t in fuzzy("romaji", folded, whole=True)]
+            options += [Q.Term("english", t) for t in fuzzy("english", latin, whole=True)]
     else:
         spoken = word if kana_only(word) else normalize(to_hiragana(reading(word)))
-        if len(spoken) >= 3 and kana_only(spoken):
-            if spoken != word and (r := _reading_query(spoken)) is not None:
-                options.append(r)
-            folded = romaji(spoken)
-            if fuzzy is not None and len(folded) >= 5:
-                options += [Q.Prefix("romaji", t) for t in fuzzy("romaji", folded)]
+        spoken_ok = len(spoken) >= 3 and kana_only(spoken) and spoken != word
+        if spoken_ok and (r := _reading_query(spoken)) is not None:
+            options.append(r)
+        if fuzzy is not None and len(word) >= 4:  # 3 is too near: 獅子座 ~ 獅子舞
+            options += [Q.Term("words", t) for t in fuzzy("words", word, whole=True)]
+        pairs = [t for t, _, _, _ in grams(word, index=False)]
+        if len(pairs) >= 3 and not kana_only(word):
+            options.append(
+                Q.Or(
+                    [Q.Term(f, t) for t in pairs for f in ("title",)],
+                    minmatch=ceil(0.6 * len(pairs)),
+                )
+            )
     if not options:
         return None
     return labelled(Q.Or(options, boost=0.5), f"near:{word}")
@@ -396,8 +425,19 @@ def _relaxed_parts(
     parts: list[Q.Query] = []
     for raw in parsed.words:
         word = normalize(raw)
-        pieces = [word] if _latin(word) is not None else content_words(raw) or [word]
-        if len(pieces) > 1 and (whole := _near(word, fuzzy)) is not None:
+        if word in _FILLER:  # "old" kimono, "local" festivals
+            continue
+        rest, known = thesaurus.find_in(word) if thesaurus is not None else (word, [])
+        for typed in known:  # people's words inside the query: むかしの【のうぐ】
+            q = _thesaurus_query(typed, thesaurus)
+            literal = _text_query(typed)
+            options = [x for x in (q, literal) if x is not None]
+            if options:
+                parts.append(Q.Or(options))
+        pieces = content_words(rest) if rest.strip() else []
+        if not pieces and not known:
+            pieces = [word]
+        if len(pieces) > 1 and (whole := _near(word, fuzzy)) is not None and not known:
             parts.append(Q.Or([_and([_loosely(p, thesaurus, fuzzy) for p in pieces]), whole]))
             continue
         parts += [_loosely(p, thesaurus, fuzzy) for p in pieces]

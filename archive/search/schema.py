@@ -139,7 +139,12 @@ def _english_words(title: str, others: list[str]) -> str:
         for mode in ("C", "A"):
             words += [m.normalized for m in morphemes(text, mode=mode) if m.pos in _GLOSSED_POS]
         words.append(text)
-    out = [g for w in dict.fromkeys(words) for g in glosses(w)]
+    out: list[str] = []
+    for word in dict.fromkeys(words):
+        found = glosses(word)
+        if not found and 2 <= len(word) <= 3:  # 蓑笠: no entry; 蓑 straw raincoat, 笠 hat
+            found = tuple(g for ch in word for g in glosses(ch)[:2])
+        out += found
     return "\n".join(dict.fromkeys(out))
 
 

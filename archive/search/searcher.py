@@ -36,6 +36,7 @@ from archive.search.why import explain
 
 SORTS = ("relevance", "date", "-date", "id")
 MAX_PER_PAGE = 100
+_FEW = 3  # a query with fewer hits than this also shows the closest (typos, sentences)
 _FILTER_ALIASES = {
     **{label: name for name, label in FACETS.items()},
     "year": "year",
@@ -266,14 +267,21 @@ class SearchIndex:
         trace: list[tuple[str, np.ndarray]] = []
         mask, scores = arrays.evaluate(_filtered(kq.build(parsed, thesaurus), wanted), trace)
         relaxed = False
-        if not mask.any() and not parsed.empty:
-            for step in (kq.relaxed, kq.most_words):
+        strict = int(mask.sum())
+        if strict < _FEW and not parsed.empty:
+            steps = (kq.relaxed, kq.most_words) if strict == 0 else (kq.relaxed,)
+            for step in steps:
                 q = step(parsed, thesaurus, arrays.near_terms)
                 if q is None:
                     continue
-                trace = []
-                mask, scores = arrays.evaluate(_filtered(q, wanted), trace)
-                if mask.any():
+                more: list[tuple[str, np.ndarray]] = []
+                loose, loose_scores = arrays.evaluate(_filtered(q, wanted), more)
+                if (loose & ~mask).any():
+                    # below every hit of the query as typed, in their own order
+                    top = float(loose_scores.max()) + 1.0
+                    scores = np.where(mask, scores + top, loose_scores)
+                    mask = mask | loose
+                    trace += more
                     relaxed = True
                     break
         matched = np.flatnonzero(mask)

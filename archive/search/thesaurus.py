@@ -55,6 +55,19 @@ class Thesaurus:
         """The records' words for what a person typed (a word or a whole query), or []."""
         return list(self._to.get(_key(text), ()))
 
+    def find_in(self, text: str) -> tuple[str, list[str]]:
+        """People's words inside ``text`` (longest first, not overlapping) and what is left
+        of it: むかしののうぐ → ("むかしの", ["のうぐ"])."""
+        key = _key(text)
+        found: list[str] = []
+        for word in sorted(
+            (w for w in self._to if len(w) >= 2 and w in key), key=len, reverse=True
+        ):
+            if word in key:
+                found.append(word)
+                key = key.replace(word, " ")
+        return key.strip(), found
+
     def __len__(self) -> int:
         return len(self._to)
 
