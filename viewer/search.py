@@ -52,6 +52,7 @@ def run_search(params: SearchParams) -> SearchResult:
             params.sort,
             params.page,
             params.per_page,
+            lang=prefs.current().lang,
         )
     except FilterError as exc:
         abort(400, str(exc))
@@ -74,6 +75,7 @@ class HitCard:
     type: str
     pages: int
     image: PageImage | None
+    why: tuple[str, ...] = ()  # what matched: 所有者等: 指田家, 年代 天保5年: 1834 = 天保5年
 
 
 # audience → (Japanese, English), as on the lessons' pages
@@ -174,6 +176,7 @@ def hit_cards(result: SearchResult) -> list[HitCard]:
                 type=hit.type,
                 pages=hit.pages,
                 image=thumbnail(record, urls) if record else None,
+                why=tuple(hit.why),
             )
         )
     return cards
