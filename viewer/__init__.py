@@ -76,6 +76,7 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
         home,
         iiif,
         items,
+        kids,
         lessons,
         prefs,
         records,
@@ -97,6 +98,7 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
         app.register_blueprint(blueprint)
     app.context_processor(template_context)
     app.after_request(prefs.remember)
+    app.after_request(kids.furigana_everywhere)
     headers = security_headers(config)
 
     def add_security_headers(response: Response) -> Response:

@@ -70,6 +70,8 @@
     marker.setAttribute("data-openseadragon-mobile-css", "true");
     document.head.appendChild(marker);
   }
+  var tools = document.querySelector(".zoom-tools");
+  if (tools) tools.hidden = false;
   el.textContent = ""; // the still picture is for pages without JavaScript and for print
   el.classList.add("live");
   var viewer = window.OpenSeadragon({
@@ -78,7 +80,12 @@
     tileSources: [el.getAttribute("data-tile")],
     showNavigator: false,
     showRotationControl: false,
-    showFullPageControl: true,
+    // the page's own buttons (big, labelled, in the reader's mode) instead of OpenSeadragon's
+    // small icons
+    zoomInButton: "lesson-zoom-in",
+    zoomOutButton: "lesson-zoom-out",
+    homeButton: "lesson-home",
+    showFullPageControl: false,
     visibilityRatio: 0.5,
     maxZoomPixelRatio: 2,
     animationTime: 1.6,
