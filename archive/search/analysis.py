@@ -31,6 +31,7 @@ __all__ = [
     "grams",
     "is_japanese",
     "kana_only",
+    "long_vowels_spelt",
     "loose_kana",
     "normalize",
     "to_hiragana",
@@ -51,7 +52,9 @@ def to_hiragana(text: str) -> str:
 
 
 _ITERATION = re.compile(r"[々〻ゝゞヽヾ]")
-_LINKING_GA = re.compile(rf"(?<=[{_KANJI}])[ゖヶけがケガ](?=[{_KANJI}])")
+_LINKING_GA = re.compile(
+    rf"(?<=[{_KANJI}])[ゖヶけがケガ](?=[{_KANJI}])|(?<=[\u3041-\u30ff])[ゖヶ](?=[{_KANJI}])"
+)  # 緑ヶ丘, 緑ケ丘, 霞ガ関; つつじヶ丘 (after kana only the small ヶ, never a plain け/が)
 
 
 def _write_out_iterations(text: str) -> str:
@@ -89,6 +92,27 @@ _VOWEL_ROWS = {
 }
 _VOWEL = {ch: v for v, row in _VOWEL_ROWS.items() for ch in row}
 _LENGTHENS = {"a": "あー", "i": "いー", "u": "うー", "e": "いえー", "o": "うおー"}
+
+
+_LONG_MARK = {"a": "あ", "i": "い", "u": "う", "e": "い", "o": "う"}
+
+
+def long_vowels_spelt(hiragana: str) -> str:
+    """ー written as the vowel it lengthens (じょーもん → じょうもん, せんせー → せんせい)."""
+    out: list[str] = []
+    vowel = ""
+    for ch in hiragana:
+        if ch == "ー" and vowel:
+            ch = _LONG_MARK[vowel]
+        out.append(ch)
+        vowel = _VOWEL.get(ch.translate(_SMALL), vowel if ch in "ゃゅょ" else "")
+        if ch in "ゃ":
+            vowel = "a"
+        elif ch in "ゅ":
+            vowel = "u"
+        elif ch in "ょ":
+            vowel = "o"
+    return "".join(out)
 
 
 def loose_kana(hiragana: str) -> str:

@@ -19,7 +19,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-__all__ = ["available", "glosses"]
+__all__ = ["available", "glosses", "readings"]
 
 _SENSES = 2  # the first senses of an entry carry its usual meanings
 _GLOSSES = 4  # glosses per sense
@@ -73,3 +73,20 @@ def glosses(word: str) -> tuple[str, ...]:
         if senses[sense] <= _GLOSSES and text and len(text.split()) <= _WORDS:
             out.append(text)
     return tuple(dict.fromkeys(out))
+
+
+_READINGS = """
+SELECT r.text FROM Kanji k CROSS JOIN Kana r ON r.idseq = k.idseq WHERE k.text = ?
+ORDER BY k.idseq, r.ID"""
+_MAX_READINGS = 3
+
+
+@functools.lru_cache(maxsize=65536)
+def readings(word: str) -> tuple[str, ...]:
+    """The kana readings JMdict gives a kanji word, common first (土器 → どき, かわらけ): a
+    word alone, as in a keyword cell, has no context to choose one by."""
+    db = _connection()
+    if db is None or not word or len(word) > 12 or _KANA.fullmatch(word):
+        return ()
+    rows = db.execute(_READINGS, (word,)).fetchall()
+    return tuple(dict.fromkeys(r for (r,) in rows))[:_MAX_READINGS]

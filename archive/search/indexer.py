@@ -19,11 +19,15 @@ from whoosh import index as whoosh_index
 
 from archive.errors import KuraError
 from archive.i18n import pick
+from archive.search.readings import learn_reading, learned_readings
 from archive.search.schema import SCHEMA_VERSION, build_schema, document
 
 INDEX_DIR = "index"
 INDEX_NAME = "kura"
 MARKER = "kura-search.json"
+LEARNED = "learned-readings.json"
+"""Readings the archive's own 名称_カナ taught (see :func:`learn_readings`), kept with the
+index so that an update reads new records the way the rebuild read the others."""
 
 __all__ = ["INDEX_DIR", "IndexStats", "index_dir", "open_index", "rebuild", "update"]
 
@@ -99,15 +103,50 @@ def writer_procs(records: int, cpus: int | None = None) -> int:
     return 2 if records >= PARALLEL_FROM and cpus >= 2 else 1
 
 
+def learn_readings(records: Iterable[dict | None]) -> dict[str, str]:
+    """Names the dictionary misreads, learned from the titles' 名称_カナ: 大國魂神社本殿 read
+    オオクニタマジンジャホンデン teaches 大国魂 = おおくにたま, which then reads the shrine's
+    name in every other record's place, summary or description."""
+    learned: dict[str, str] = {}
+    for record in records:
+        fields = (record or {}).get("fields") or {}
+        title, kana = str(fields.get("名称") or ""), str(fields.get("名称_カナ") or "")
+        if title and kana:
+            for surface, spoken in learn_reading(title, kana).items():
+                learned.setdefault(surface, spoken)
+    return learned
+
+
+def _saved_learned(path: Path) -> dict[str, str]:
+    try:
+        found = json.loads((path / LEARNED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
 def write_index(
     target: Path,
     records: Iterable[dict | None],
     *,
     procs: int = 1,
     progress: Callable[[int], None] | None = None,
+    learned: dict[str, str] | None = None,
 ) -> tuple[int, int]:
-    """Create a fresh index in ``target`` from ``records``; returns (indexed, skipped)."""
+    """Create a fresh index in ``target`` from ``records`` (read with the ``learned``
+    readings); returns (indexed, skipped)."""
     target.mkdir(parents=True, exist_ok=True)
+    (target / LEARNED).write_text(json.dumps(learned or {}, ensure_ascii=False), encoding="utf-8")
+    with learned_readings(learned or {}):
+        return _write(target, records, procs, progress)
+
+
+def _write(
+    target: Path,
+    records: Iterable[dict | None],
+    procs: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int]:
     ix = whoosh_index.create_in(str(target), build_schema(), indexname=INDEX_NAME)
     kwargs = {"limitmb": 256}
     if procs > 1:
@@ -143,7 +182,8 @@ def rebuild(root: Path, *, procs: int | None = None) -> IndexStats:
     ids = record_ids(_store(root))
     procs = writer_procs(len(ids)) if procs is None else procs
     try:
-        done, skipped = write_index(temp, iter_records(root, ids), procs=procs)
+        learned = learn_readings(iter_records(root, ids))
+        done, skipped = write_index(temp, iter_records(root, ids), procs=procs, learned=learned)
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         if final.exists():
             final.rename(old)
@@ -219,20 +259,23 @@ def update(root: Path, ids: Iterable[str]) -> IndexStats:
     if not is_current(path):
         return rebuild(root)
     store = _store(root)
+    records = {item_id: _load(store, item_id) for item_id in ids}
+    learned = {**learn_readings(records.values()), **_saved_learned(path)}
     ix = open_index(path)
     writer = ix.writer()
     done = skipped = 0
     try:
-        for item_id in ids:
-            record = _load(store, item_id)
-            if record is None:
-                writer.delete_by_term("id", item_id)
-                skipped += 1
-            else:
-                writer.update_document(**document(record))
-                done += 1
+        with learned_readings(learned):
+            for item_id, record in records.items():
+                if record is None:
+                    writer.delete_by_term("id", item_id)
+                    skipped += 1
+                else:
+                    writer.update_document(**document(record))
+                    done += 1
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+    (path / LEARNED).write_text(json.dumps(learned, ensure_ascii=False), encoding="utf-8")
     return IndexStats(done, skipped, time.monotonic() - started, path)

@@ -45,6 +45,7 @@ from archive.search.analysis import (
     grams,
     is_japanese,
     kana_only,
+    long_vowels_spelt,
     loose_kana,
     normalize,
     to_hiragana,
@@ -206,10 +207,9 @@ def _latin(word: str) -> str | None:
 
 def _reading_query(spoken: str, *, body: bool = True) -> Q.Query | None:
     """Kana (normalised) against the readings: in order, strictly and loosely spelled."""
-    options = [
-        labelled(_gram_query("reading", spoken, exact=True), "reading"),
-        labelled(_gram_query("reading_loose", loose_kana(spoken), exact=True), "reading"),
-    ]
+    options = [labelled(_gram_query("reading", spoken, exact=True), "reading")]
+    if len(loose := loose_kana(spoken)) >= 3:  # shorter, it matches too much (たわー → たわ)
+        options.append(labelled(_gram_query("reading_loose", loose, exact=True), "reading"))
     if body:
         options.append(labelled(_gram_query("reading_body", spoken, exact=True), "reading_body"))
     options = [o for o in options if o is not None]
@@ -272,6 +272,9 @@ def word_query(word: str, thesaurus: Thesaurus | None = None) -> Q.Query | None:
             options.append(labelled(Q.And([p for p in split if p is not None], boost=0.7), "split"))
         if kana_only(word):
             if (r := _reading_query(word)) is not None:
+                options.append(r)
+            spelt = long_vowels_spelt(word)  # じょーもん → じょうもん
+            if spelt != word and (r := _reading_query(spelt)) is not None:
                 options.append(r)
         elif re.search(r"[\u3041-\u309f]", word) and len(word) <= _MIXED_READING_MAX:
             spoken = normalize(to_hiragana(reading(word)))
@@ -437,7 +440,9 @@ def _relaxed_parts(
         pieces = content_words(rest) if rest.strip() else []
         if not pieces and not known:
             pieces = [word]
-        if len(pieces) > 1 and (whole := _near(word, fuzzy)) is not None and not known:
+        if pieces != [word] and not known and (whole := _near(word, fuzzy)) is not None:
+            # the whole word spelt nearly right counts more than its pieces one by one
+            whole.boost = 4.0
             parts.append(Q.Or([_and([_loosely(p, thesaurus, fuzzy) for p in pieces]), whole]))
             continue
         parts += [_loosely(p, thesaurus, fuzzy) for p in pieces]

@@ -10,9 +10,11 @@ The Sudachi dictionary is loaded once per process (about 50 ms) and never pickle
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import jaconv
@@ -20,6 +22,8 @@ import jaconv
 __all__ = [
     "Morpheme",
     "fold_romaji",
+    "learn_reading",
+    "learned_readings",
     "morphemes",
     "reading",
     "romaji",
@@ -63,9 +67,9 @@ def morphemes(text: str, *, mode: str = "C", fold: bool = True) -> list[Morpheme
 def _morphemes(text: str, mode: str, fold: bool) -> tuple[Morpheme, ...]:
     """Cached: titles, family names and places repeat across an archive's records."""
     if fold:
-        from archive.search.variants import fold_variants
+        from archive.search.variants import fold_official
 
-        text = fold_variants(text)
+        text = fold_official(text)
     text = unicodedata.normalize("NFKC", text)[:_MAX_CHARS]
     out: list[Morpheme] = []
     at = 0
@@ -78,18 +82,76 @@ def _morphemes(text: str, mode: str, fold: bool) -> tuple[Morpheme, ...]:
     return tuple(out)
 
 
+_LEARNED: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def learned_readings(names: dict[str, str]) -> Iterator[None]:
+    """Within the block, ``names`` (surface → hiragana, learned from the archive's own
+    名称_カナ by :func:`learn_reading`) are read as the local names table reads its names;
+    the table wins where both have a name."""
+    global _LEARNED
+    before = _LEARNED
+    _LEARNED = dict(names)
+    _local_names.cache_clear()
+    _morphemes.cache_clear()
+    try:
+        yield
+    finally:
+        _LEARNED = before
+        _local_names.cache_clear()
+        _morphemes.cache_clear()
+
+
+_KANJI_SPAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]{2,}")
+
+
+def learn_reading(title: str, kana: str) -> dict[str, str]:
+    """What a title's own reading (the sheet's 名称_カナ) teaches that the dictionary gets
+    wrong: the part of the title between the words the dictionary reads as the sheet does.
+    大國魂神社本殿 / オオクニタマジンジャホンデン → {大国魂: おおくにたま} (the dictionary
+    says たいこくたましい). Only kanji spans of two characters or more are learned."""
+    spoken = jaconv.kata2hira(unicodedata.normalize("NFKC", kana)).replace(" ", "")
+    from archive.search.analysis import loose_kana
+
+    ms = _analyse(_fold(title), "C")
+    said = "".join(m.reading for m in ms)
+    if not ms or not spoken or loose_kana(said) == loose_kana(spoken):  # シユウモン = しゅうもん
+        return {}
+    first = 0
+    while first < len(ms) and spoken.startswith(ms[first].reading):
+        spoken = spoken[len(ms[first].reading) :]
+        first += 1
+    last = len(ms)
+    while last > first and spoken.endswith(ms[last - 1].reading) and ms[last - 1].reading:
+        spoken = spoken[: -len(ms[last - 1].reading)]
+        last -= 1
+    surface = "".join(m.surface for m in ms[first:last])
+    if not spoken or not _KANJI_SPAN.fullmatch(surface) or not re.fullmatch("[ぁ-ゖー]+", spoken):
+        return {}
+    if len(spoken) > 4 * len(surface):  # not a reading of it: the sheet says something else
+        return {}
+    return {surface: spoken}
+
+
+def _fold(text: str) -> str:
+    from archive.search.variants import fold_official
+
+    return fold_official(text)
+
+
 @functools.cache
 def _local_names() -> tuple[dict[str, str], re.Pattern]:
-    """The city's names (see :mod:`archive.search.local_names`), folded, longest first
-    (only text that is folded itself is matched: the variant table is built unfolded)."""
+    """The city's names (see :mod:`archive.search.local_names`) and those learned from the
+    archive's own readings, folded, longest first."""
     from archive.search.local_names import FAMILY_NAMES, LOCAL_READINGS
-    from archive.search.variants import fold_variants
+    from archive.search.variants import fold_official
 
-    names = dict(LOCAL_READINGS)
+    names = {**_LEARNED, **LOCAL_READINGS}
     for family in FAMILY_NAMES:
         names[family + "家"] = LOCAL_READINGS[family] + "け"
         names[family + "家文書"] = LOCAL_READINGS[family] + "けもんじょ"
-    names = {fold_variants(k): v for k, v in names.items()}
+    names = {fold_official(k): v for k, v in names.items()}
     alternatives = sorted(names, key=len, reverse=True)
     return names, re.compile("|".join(map(re.escape, alternatives)))
 

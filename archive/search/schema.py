@@ -30,6 +30,7 @@ from archive.model import YearRange
 from archive.search.analysis import GramTokenizer, loose_kana, normalize, to_hiragana
 from archive.search.dates import years_named_in
 from archive.search.dictionary import glosses
+from archive.search.dictionary import readings as dictionary_readings
 from archive.search.readings import morphemes, reading, romaji_words
 from archive.search.readings import romaji as _romaji
 
@@ -54,7 +55,7 @@ _BODY_COLUMNS = (
     "キーワード", "概要", "説明", "場所名称", "住所", "資料種別", "文化財分類", "種類",
     "年代", "所有者等", "員数（単位）",
 )  # fmt: skip
-_SPOKEN_COLUMNS = ("所有者等", "住所", "概要", "説明")
+_SPOKEN_COLUMNS = ("所有者等", "住所", "概要", "説明", "年代", "資料種別", "種類", "文化財分類")
 """Text read aloud into ``reading_body`` (title, keywords and place are in ``reading``)."""
 WHY_COLUMNS = ("名称", "キーワード", "場所名称", "所有者等", "住所", "概要", "説明")
 """Columns kept in the index to say which one matched (see :mod:`archive.search.why`)."""
@@ -128,7 +129,9 @@ def _spoken(texts: list[str]) -> tuple[str, list[str]]:
     for text in texts:
         ms = morphemes(text)
         lines.append("".join(m.reading for m in ms))
-        romaji += [_romaji(m.reading) for m in ms if m.pos == "名詞" and len(m.reading) >= 2]
+        for m in (*ms, *morphemes(text, mode="A")):  # 瑞穂町殿ケ谷 and 殿ケ谷
+            if m.pos == "名詞" and len(m.reading) >= 2:
+                romaji.append(_romaji(m.reading))
     return "\n".join(lines), [r for r in dict.fromkeys(romaji) if len(r) >= 3]
 
 
@@ -158,6 +161,9 @@ def document(record: dict) -> dict:
     # Readings: the sheet's kana first, then the dictionary's for title, keywords and place.
     readings = [to_hiragana(kana)] if kana else []
     readings += [reading(t) for t in (title, *keywords, place) if t]
+    # a keyword alone has no context: every reading the dictionary gives it (土器: どき, かわらけ)
+    readings += [to_hiragana(r) for k in keywords for r in dictionary_readings(k)]
+    readings = list(dict.fromkeys(readings))
     romaji: list[str] = []
     for text in (kana, title, *keywords, place):
         if text:

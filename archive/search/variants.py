@@ -22,7 +22,7 @@ import functools
 import json
 from importlib import resources
 
-__all__ = ["fold_variants", "variant_table"]
+__all__ = ["fold_official", "fold_variants", "variant_table"]
 
 
 def _jis_tier(ch: str) -> int:
@@ -150,3 +150,15 @@ def variant_table() -> dict[int, str]:
 def fold_variants(text: str) -> str:
     """Fold old and variant kanji to their class's representative: 學國澤 → 学国沢."""
     return text.translate(variant_table())
+
+
+@functools.cache
+def _official_table() -> dict[int, str]:
+    return {ord(old): new for old, new in _joyo_pairs()}
+
+
+def fold_official(text: str) -> str:
+    """Only the official old → new pairs (學→学, 國→国, 澤→沢): what a reader of the text
+    would say is the same character. The dictionary reads the result; the looser families
+    of :func:`fold_variants` are for matching only (囃 would become 咋 and be misread)."""
+    return text.translate(_official_table())
