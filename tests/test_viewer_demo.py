@@ -82,6 +82,7 @@ def test_did_you_mean_and_zero_result_help(client: FlaskClient) -> None:
     page = text(client.get("/search?q=sashidanikky"))
     assert "/items/sashida-nikki" in page, page
     assert "近いものも表示" in page and "もしかして:" in page
+    assert ">さしだにっき</a>" in page  # offered as the title's reading, not as folded romaji
     page = text(client.get("/search?q=ぺぺぺぽぽ"))
     assert "0 件" in page and "ひらがなで入力してみてください" in page
 

@@ -82,6 +82,7 @@ class IndexArrays:
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0  # postings held in self._terms
         self._lock = threading.Lock()
+        self._spoken: dict[str, str] | None = None
         self._heads: dict[tuple[str, int], tuple[list[str], frozenset[str]]] = {}
 
     # -- per-document arrays ----------------------------------------------------------
@@ -273,6 +274,25 @@ class IndexArrays:
                     found.append((dist, head not in complete, head))
         found.sort()
         return list(dict.fromkeys(h for _, _, h in found))[:limit]
+
+    def spoken_word(self, folded_romaji: str) -> str | None:
+        """A kana word of the titles (the ``words`` field) whose romaji is ``folded_romaji``:
+        what to offer someone who typed romaji (さしだにっき, not sasidanikki)."""
+        with self._lock:
+            table = self._spoken
+        if table is None:
+            from archive.search.analysis import kana_only
+            from archive.search.readings import romaji
+
+            table = {}
+            if "words" in self.schema:
+                for term in self.reader.lexicon("words"):
+                    text = _text(term)
+                    if kana_only(text):
+                        table.setdefault(romaji(text), text)
+            with self._lock:
+                self._spoken = table
+        return table.get(folded_romaji)
 
     def _heads_of(self, field: str, length: int) -> tuple[list[str], frozenset[str]]:
         """The field's distinct terms cut to ``length`` characters, and those that are whole

@@ -332,7 +332,11 @@ class SearchIndex:
             result.lessons, result.collections = found["lessons"], found["collections"]
         if (total == 0 or relaxed) and not parsed.empty:
             result.suggestion = suggest(
-                parsed, wanted, lambda q: bool(arrays.evaluate(q)[0].any()), arrays.near_terms
+                parsed,
+                wanted,
+                lambda q: bool(arrays.evaluate(q)[0].any()),
+                arrays.near_terms,
+                arrays.spoken_word,
             )
         return result
 

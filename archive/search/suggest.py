@@ -24,13 +24,14 @@ _FIELDS_LATIN = ("romaji", "english", "words")
 
 Finds = Callable[[Q.Query], bool]
 Near = Callable[..., list[str]]
+Spoken = Callable[[str], str | None]
 
 
 def _hits(finds: Finds, q: Q.Query, wanted: Q.Query | None) -> bool:
     return finds(q if wanted is None else Q.And([q, wanted]))
 
 
-def _correct(word: str, near: Near) -> str | None:
+def _correct(word: str, near: Near, spoken: Spoken | None) -> str | None:
     folded = normalize(word)
     latin = folded.isascii()
     if latin:
@@ -40,14 +41,22 @@ def _correct(word: str, near: Near) -> str | None:
     for name in _FIELDS_LATIN if latin else _FIELDS_JA:
         found = near(name, folded, 1, whole=True)
         if found:
-            return found[0]
+            # romaji is offered as the title word it reads (さしだにっき for sashidanikky)
+            said = spoken(found[0]) if spoken is not None and name == "romaji" else None
+            return said or found[0]
     return None
 
 
-def suggest(parsed: kq.ParsedQuery, wanted: Q.Query | None, finds: Finds, near: Near) -> str | None:
+def suggest(
+    parsed: kq.ParsedQuery,
+    wanted: Q.Query | None,
+    finds: Finds,
+    near: Near,
+    spoken: Spoken | None = None,
+) -> str | None:
     """A query close to ``parsed`` that finds something, or None. ``finds(query)`` tells
     whether a query has hits; ``near(field, text, limit, whole=True)`` gives indexed words
-    one edit away."""
+    one edit away; ``spoken(romaji)`` the title word (kana) a romaji word reads."""
     words: list[str] = []
     changed = False
     for word in parsed.words:
@@ -56,7 +65,7 @@ def suggest(parsed: kq.ParsedQuery, wanted: Q.Query | None, finds: Finds, near: 
             words.append(word)
             continue
         changed = True
-        better = _correct(word, near)
+        better = _correct(word, near, spoken)
         if better:
             words.append(better)
     if not changed:  # every word finds something alone, but not all together
