@@ -350,3 +350,49 @@ def test_the_taught_kanji_are_the_grade_table() -> None:
     taught = taught_kanji()
     assert len(taught) == 440 and "山" in taught and kanji_grade("模") == 6
     assert "模" not in taught and "扱" not in taught
+
+
+PRINT_SIZES = """() => {
+  const sizes = {text: 1e9, ruby: 1e9};
+  const walker = document.createTreeWalker(document.querySelector(".worksheet"), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.data.trim() || el.closest(".screen-only, .grade-switch, rp, [hidden]")) continue;
+    if (el.getClientRects().length === 0) continue;
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    const kind = el.closest("rt") ? "ruby" : "text";
+    sizes[kind] = Math.min(sizes[kind], px * 0.75);  // CSS px to pt
+  }
+  return sizes;
+}"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_worksheet_prints_on_two_a4_pages(browser, base_url: str, mode: str) -> None:
+    """Chromium's own PDF of the worksheet: A4, at most two pages, body text 14 pt or more
+    and furigana 8 pt or more in kids mode (sizes from the print styles' computed values)."""
+    import re
+    import shutil
+    import subprocess
+
+    page = browser.new_page()
+    try:
+        query = f"mode={mode}" + (f"&grade={GRADE}" if mode == "kids" else "")
+        page.goto(f"{base_url}{LESSON}/worksheet?{query}", wait_until="networkidle")
+        page.emulate_media(media="print")
+        sizes = page.evaluate(PRINT_SIZES)
+        pdf = page.pdf(prefer_css_page_size=True)
+    finally:
+        page.close()
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    box = [float(x) for x in re.search(rb"/MediaBox\s*\[([^\]]*)\]", pdf)[1].split()]
+    FIGURES.setdefault("worksheet", {})[mode] = {"pages": pages, **sizes}
+    assert 1 <= pages <= 2
+    assert abs(box[2] - 595.3) < 1.5 and abs(box[3] - 841.9) < 1.5, box  # A4 in points
+    assert sizes["text"] >= 14 - 0.01, sizes
+    if mode == "kids":
+        assert 8 - 0.01 <= sizes["ruby"] < 100, sizes
+    if shutil.which("pdfinfo"):  # poppler's own reading of the same file, where installed
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
+        assert re.search(rb"Pages:\s+[12]\n", info.stdout), info.stdout
+        assert b"(A4)" in info.stdout, info.stdout

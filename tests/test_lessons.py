@@ -281,7 +281,7 @@ def test_summary_and_worksheet(client) -> None:
     summary = client.get("/lessons/oshima-tsumugi/summary").get_data(as_text=True)
     assert summary.count('class="still"') == 6
     sheet = client.get("/lessons/oshima-tsumugi/worksheet?mode=kids").get_data(as_text=True)
-    assert sheet.count('class="ws-write"') == 5  # one per question
+    assert sheet.count('class="ws-write"') == 1  # one per open question; choices are ticked
     assert 'viewBox="900 800 800 700"' in sheet
     assert "<ruby>" in sheet
 
