@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -371,7 +372,6 @@ PRINT_SIZES = """() => {
 def test_the_worksheet_prints_on_two_a4_pages(browser, base_url: str, mode: str) -> None:
     """Chromium's own PDF of the worksheet: A4, at most two pages, body text 14 pt or more
     and furigana 8 pt or more in kids mode (sizes from the print styles' computed values)."""
-    import re
     import shutil
     import subprocess
 
@@ -396,3 +396,40 @@ def test_the_worksheet_prints_on_two_a4_pages(browser, base_url: str, mode: str)
         info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
         assert re.search(rb"Pages:\s+[12]\n", info.stdout), info.stdout
         assert b"(A4)" in info.stdout, info.stdout
+
+
+SPOKEN = """() => { const b = document.querySelector("[data-read-aloud]"); b.click();
+  const text = b.getAttribute("data-spoken"); b.click(); return [text, b.getAttribute("data-lang")]; }"""
+
+
+def test_read_aloud_speaks_the_content_in_the_pages_language(browser, base_url: str) -> None:
+    """Read-aloud hands the voice the item's title, summary and description (or the lesson's
+    text) in the page's language: no buttons, no ID, no furigana, no English in a Japanese
+    voice; its icon is an SVG, and no page uses emoji."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{base_url}/items/mingu-senbakoki?mode=senior&lang=ja")
+        spoken, lang = page.evaluate(SPOKEN)
+        assert lang == "ja" and spoken.startswith("千歯扱き。稲や麦の穂を"), spoken
+        for word in ("コピー", "拡大", "読み上げ", "mingu-senbakoki", "Thresher"):
+            assert word not in spoken
+        assert page.locator("[data-read-aloud] svg").count() == 1
+        page.goto(f"{base_url}/items/mingu-senbakoki?mode=senior&lang=en")
+        spoken, lang = page.evaluate(SPOKEN)
+        assert lang == "en" and spoken.startswith("Senba-koki (Comb Thresher). A threshing"), spoken
+        assert not re.search("[\u3040-\u30ff\u4e00-\u9fff]", spoken)
+        page.goto(f"{base_url}{LESSON}/2?mode=kids&grade={GRADE}&lang=ja")
+        spoken, lang = page.evaluate(SPOKEN)
+        assert spoken.startswith("千歯扱き（せんばこき）。横にならんだ") and "しご" not in spoken
+        assert "もっと近く" not in spoken and "つぎへ" not in spoken
+        for path in (
+            "/",
+            "/items/mingu-senbakoki",
+            f"{LESSON}/2",
+            "/collections/mukashi-no-murayama",
+        ):
+            page.goto(f"{base_url}{path}?mode=senior")
+            html = page.content()
+            assert not re.search("[\U0001f000-\U0001faff\u2600-\u27bf]", html), path
+    finally:
+        page.close()

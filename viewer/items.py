@@ -91,9 +91,11 @@ def read_aloud_text(title: str, fields: dict[str, str], lang: str) -> tuple[str,
     if lang == "en":
         english = [fields.get(c, "").strip() for c in ("名称_英語", "概要_英語", "説明_英語")]
         if any(english):
-            return "\n".join(x for x in english if x), "en"
+            return " ".join(
+                x if x.endswith((".", "!", "?")) else f"{x}." for x in english if x
+            ), "en"
     japanese = [title, fields.get("概要", "").strip(), fields.get("説明", "").strip()]
-    return "\n".join(x for x in japanese if x), "ja"
+    return "".join(x if x.endswith(("。", "！", "？")) else f"{x}。" for x in japanese if x), "ja"
 
 
 @bp.get("/<item_id>")

@@ -19,6 +19,7 @@ from archive.search.curation import CurationHit
 from archive.search.searcher import FilterError
 from viewer import prefs
 from viewer.images import PageImage, thumbnail
+from viewer.kids import local_readings
 from viewer.search_params import PER_PAGE_CHOICES, SearchParams
 from viewer.state import request_urls, served
 
@@ -108,7 +109,8 @@ def _ruby() -> Callable[[str], str]:
     chosen = prefs.current()
     if chosen.mode != "kids" or chosen.lang != "ja":
         return lambda markup: markup
-    return lambda markup: furigana_html(markup, chosen.grade) if markup else markup
+    readings = dict(local_readings())  # 狭山丘陵 is さやまきゅうりょう here too
+    return lambda markup: furigana_html(markup, chosen.grade, readings) if markup else markup
 
 
 def curation_cards(result: SearchResult) -> list[CurationCard]:
