@@ -28,12 +28,15 @@ from archive.search.variants import fold_variants
 
 __all__ = [
     "GramTokenizer",
+    "ReadingTokenizer",
     "grams",
     "is_japanese",
     "kana_only",
     "long_vowels_spelt",
     "loose_kana",
     "normalize",
+    "query_trigrams",
+    "reading_grams",
     "to_hiragana",
 ]
 
@@ -168,6 +171,29 @@ def grams(normalized: str, *, index: bool = True) -> Iterator[tuple[str, int, in
             pos += 1
 
 
+def reading_grams(normalized: str) -> Iterator[str]:
+    """The terms of a reading field: each run's bigrams and trigrams (and its first and last
+    character). A kana query of three or more characters is matched as all its trigrams,
+    which overlap, so its characters must stand in order without reading any positions."""
+    for kind, _, text in runs(normalized):
+        if kind == "word" or len(text) == 1:
+            yield text
+            continue
+        yield text[0]
+        yield text[-1]
+        for i in range(len(text) - 1):
+            yield text[i : i + 2]
+            if i + 3 <= len(text):
+                yield text[i : i + 3]
+
+
+def query_trigrams(normalized: str) -> list[str]:
+    """What a kana word must match in a reading field: its trigrams, or itself when shorter."""
+    if len(normalized) < 3:
+        return [normalized] if normalized else []
+    return list(dict.fromkeys(normalized[i : i + 3] for i in range(len(normalized) - 2)))
+
+
 class GramTokenizer(Tokenizer):
     """Whoosh tokenizer: :func:`normalize` then :func:`grams` (index mode)."""
 
@@ -200,4 +226,35 @@ class GramTokenizer(Tokenizer):
             if chars:
                 token.startchar = start_char + start
                 token.endchar = start_char + end
+            yield token
+
+
+class ReadingTokenizer(Tokenizer):
+    """Whoosh tokenizer of the reading fields: :func:`normalize` then :func:`reading_grams`
+    (no positions: order is in the trigrams)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for term in reading_grams(normalize(value)):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
             yield token

@@ -17,8 +17,8 @@ matches when any of its readings does:
 - a word people use for what the records call otherwise (のうぐ → 農具, see
   :mod:`archive.search.thesaurus`): that word too, with a lower weight.
 
-Kana is matched in order (its bigrams next to each other), so a short reading cannot match
-through scattered pairs; kanji words are matched by their bigrams in any order.
+Kana is matched in the readings in order (all its overlapping trigrams), so a short reading
+cannot match through scattered pairs; kanji words are matched by their bigrams in any order.
 
 When the query finds nothing, :func:`relaxed` gives the next try: the content words of each
 word (Sudachi's parts of speech: 祭礼帳 → 祭礼 + 帳, a sentence → its nouns and verbs) all
@@ -48,6 +48,7 @@ from archive.search.analysis import (
     long_vowels_spelt,
     loose_kana,
     normalize,
+    query_trigrams,
     to_hiragana,
 )
 from archive.search.dates import DateQuery
@@ -149,11 +150,12 @@ def why_of(q: Q.Query) -> str | None:
 
 def _gram_query(fieldname: str, text: str, *, exact: bool = False) -> Q.Query | None:
     """``text`` (normalised) as its bigrams in ``fieldname``: all of them (a word), or all
-    of them in order (``exact``: kana, or a quoted phrase: a substring match).
+    of them in order (``exact``: a quoted phrase, a substring match).
 
-    A kanji word is not checked for order: reading positions is what made a common word slow
-    on a large index, and a document holding every bigram of a kanji word but not the word
-    is rare. Kana is different (its pairs are everywhere), so kana is always ``exact``.
+    A word is not checked for order: reading positions is what made a common word slow on
+    a large index, and a document holding every bigram of a kanji word but not the word is
+    rare. Kana's pairs are everywhere: in the readings it is matched by trigrams instead
+    (:func:`_spoken_query`).
     """
     terms = [(term, pos) for term, pos, _, _ in grams(text, index=False)]
     if not terms:
@@ -164,7 +166,7 @@ def _gram_query(fieldname: str, text: str, *, exact: bool = False) -> Q.Query | 
             return Q.Or([Q.Term(fieldname, term), Q.Prefix(fieldname, term)])
         return Q.Term(fieldname, term)
     words = list(dict.fromkeys(t for t, _ in terms))
-    if exact or kana_only(text):
+    if exact:
         return Q.Phrase(fieldname, [t for t, _ in terms])
     return (
         Q.And([Q.Term(fieldname, t) for t in words])
@@ -205,13 +207,28 @@ def _latin(word: str) -> str | None:
     return plain if plain.isascii() else None
 
 
+def _spoken_query(fieldname: str, spoken: str) -> Q.Query | None:
+    """Kana in a reading field: all its trigrams (they overlap, so its characters stand in
+    order, and no positions are read); one character also starts a longer run."""
+    terms = query_trigrams(spoken)
+    if not terms:
+        return None
+    if len(spoken) == 1:
+        return Q.Or([Q.Term(fieldname, spoken), Q.Prefix(fieldname, spoken)])
+    return (
+        Q.Term(fieldname, terms[0])
+        if len(terms) == 1
+        else Q.And([Q.Term(fieldname, t) for t in terms])
+    )
+
+
 def _reading_query(spoken: str, *, body: bool = True) -> Q.Query | None:
     """Kana (normalised) against the readings: in order, strictly and loosely spelled."""
-    options = [labelled(_gram_query("reading", spoken, exact=True), "reading")]
+    options = [labelled(_spoken_query("reading", spoken), "reading")]
     if len(loose := loose_kana(spoken)) >= 3:  # shorter, it matches too much (たわー → たわ)
-        options.append(labelled(_gram_query("reading_loose", loose, exact=True), "reading"))
+        options.append(labelled(_spoken_query("reading_loose", loose), "reading"))
     if body:
-        options.append(labelled(_gram_query("reading_body", spoken, exact=True), "reading_body"))
+        options.append(labelled(_spoken_query("reading_body", spoken), "reading_body"))
     options = [o for o in options if o is not None]
     return Q.Or(options) if options else None
 
@@ -291,7 +308,7 @@ def word_query(word: str, thesaurus: Thesaurus | None = None) -> Q.Query | None:
 def _run_query(run: str) -> Q.Query | None:
     parts = [_text_query(run)]
     if kana_only(run):
-        parts.append(_gram_query("reading", run, exact=True))
+        parts.append(_spoken_query("reading", run))
     parts = [p for p in parts if p is not None]
     return Q.Or(parts) if parts else None
 

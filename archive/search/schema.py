@@ -27,14 +27,20 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from archive.era import PERIODS
 from archive.model import YearRange
-from archive.search.analysis import GramTokenizer, loose_kana, normalize, to_hiragana
+from archive.search.analysis import (
+    GramTokenizer,
+    ReadingTokenizer,
+    loose_kana,
+    normalize,
+    to_hiragana,
+)
 from archive.search.dates import years_named_in
 from archive.search.dictionary import glosses
 from archive.search.dictionary import readings as dictionary_readings
 from archive.search.readings import morphemes, reading, romaji_words
 from archive.search.readings import romaji as _romaji
 
-SCHEMA_VERSION = 3  # 3: readings of all text, loose readings, glosses, named years
+SCHEMA_VERSION = 4  # 3: readings of all text, loose readings, glosses, named years; 4: trigrams
 
 FACET_PERIODS = (
     "縄文", "弥生", "古墳", "飛鳥", "奈良", "平安", "鎌倉", "室町", "安土桃山",
@@ -66,16 +72,17 @@ _ENGLISH_COLUMNS = ("名称_英語", "概要_英語", "説明_英語")
 
 def build_schema() -> Schema:
     grams = GramTokenizer()
+    spoken = ReadingTokenizer()
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=grams, field_boost=3.0, phrase=True),
         body=TEXT(analyzer=grams, phrase=True),
-        reading=TEXT(analyzer=grams, field_boost=2.0, phrase=True),
+        reading=TEXT(analyzer=spoken, field_boost=2.0, phrase=False),
         romaji=KEYWORD(lowercase=True, scorable=True, field_boost=2.0),
         english=TEXT(analyzer=StemmingAnalyzer(), phrase=True),
         words=KEYWORD(scorable=True, field_boost=2.0),
-        reading_loose=TEXT(analyzer=grams, field_boost=1.2, phrase=True),
-        reading_body=TEXT(analyzer=grams, field_boost=0.7, phrase=True),
+        reading_loose=TEXT(analyzer=spoken, field_boost=1.2, phrase=False),
+        reading_body=TEXT(analyzer=spoken, field_boost=0.7, phrase=False),
         romaji_body=KEYWORD(lowercase=True, scorable=True, field_boost=0.8),
         gloss=TEXT(analyzer=StemmingAnalyzer(), field_boost=0.6),
         years=KEYWORD(scorable=True),
