@@ -19,6 +19,7 @@ from viewer.discovery import item_jsonld
 from viewer.downloads import page_downloads
 from viewer.images import info_url, page_images, thumbnail
 from viewer.state import request_urls, served
+from viewer.vocabulary import english_value
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
@@ -50,6 +51,7 @@ def metadata_rows(fields: dict[str, str]) -> list[MetadataRow]:
         if column in LIST_COLUMNS:
             value = "、".join(p.strip() for p in value.replace("；", ";").split(";") if p.strip())
         english = (fields.get(ENGLISH_COLUMN.get(column, ""), "") or "").strip()
+        english = english or english_value(column, value)
         rows.append(MetadataRow(label_ja, label_en, value, english))
     return rows
 

@@ -22,6 +22,7 @@ from viewer.images import PageImage, thumbnail
 from viewer.kids import local_readings
 from viewer.search_params import PER_PAGE_CHOICES, SearchParams
 from viewer.state import request_urls, served
+from viewer.vocabulary import english_date, english_value
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
@@ -154,7 +155,11 @@ def facet_value_label(name: str, value: str) -> tuple[str, str]:
     if name == "images":
         return IMAGES_VALUES.get(value, (value, value))
     if name == "period":
-        return (f"{value}時代", "")
+        return (f"{value}時代", english_date(f"{value}時代"))
+    if name == "type":
+        return (value, english_value("資料種別", value))
+    if name == "designation":
+        return (value, english_value("文化財分類", value))
     return (value, "")
 
 

@@ -100,9 +100,11 @@ def request_urls() -> Urls:
 def template_context() -> dict[str, object]:
     """What every template sees: the archive's title in Japanese and English, the visitor's
     preferences (``prefs``, ``lang``), ``t(ja, en)``, ``url_with(**changes)`` and
-    ``opendata_url()`` (the open-data CSV, or None)."""
+    ``opendata_url()`` (the open-data CSV, or None) and ``en_value(column, value)`` (the
+    English of a metadata word, or "")."""
     from viewer import prefs
     from viewer.discovery import opendata_url
+    from viewer.vocabulary import english_value
 
     title = served().config.title
     chosen = prefs.current()
@@ -113,4 +115,5 @@ def template_context() -> dict[str, object]:
         "t": prefs.t,
         "url_with": prefs.url_with,
         "opendata_url": opendata_url,
+        "en_value": english_value,
     }
