@@ -433,3 +433,35 @@ def test_read_aloud_speaks_the_content_in_the_pages_language(browser, base_url: 
             assert not re.search("[\U0001f000-\U0001faff\u2600-\u27bf]", html), path
     finally:
         page.close()
+
+
+def test_teachers_pick_a_region_for_a_lesson_step(browser, base_url: str) -> None:
+    """Zoom into an item and the page offers the step to paste into a lesson file: item,
+    page and the region on screen in page pixels (the same numbers the player zooms to)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{base_url}/items/sashida-nikki?mode=standard&lang=ja")
+        page.wait_for_function("() => window.kuraViewer && window.kuraViewer.world.getItemCount()")
+        page.click('.strip-page[data-page="2"]')
+        page.wait_for_function("document.getElementById('osd-status').textContent === '2 / 6'")
+        for _ in range(3):
+            page.click("#osd-zoom-in")
+        page.wait_for_timeout(1500)
+        page.locator("#region-picker summary").click()
+        step = page.input_value("#region-step")
+        match = re.fullmatch(
+            r"## （ステップの題）\nitem: sashida-nikki\npage: 2\nregion: (\d+),(\d+),(\d+),(\d+)\n",
+            step,
+        )
+        assert match, step
+        x, y, w, h = map(int, match.groups())
+        size = page.evaluate("window.kuraViewer.world.getItemAt(0).getContentSize()")
+        assert 0 < w < size["x"] / 2 and 0 < h < size["y"] / 2  # zoomed in: a detail
+        assert x + w <= size["x"] and y + h <= size["y"]
+        assert page.text_content("#region-xywh") == f"{x},{y},{w},{h}"
+        folder = os.environ.get("KURA_SCREENSHOTS")
+        if folder:
+            page.locator("#region-picker").scroll_into_view_if_needed()
+            page.screenshot(path=str(Path(folder) / "teachers-region.png"))
+    finally:
+        page.close()

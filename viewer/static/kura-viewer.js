@@ -90,6 +90,35 @@
     share.value = shareBase + "?iiif-content=" + b64url(JSON.stringify(state));
   }
 
+  // The teachers' region picker: the region on screen, in page pixels, and a lesson step
+  // (item, page, region) ready to paste into lessons/*.md.
+  var regionOut = document.getElementById("region-xywh");
+  var stepText = document.getElementById("region-step");
+  function updateRegion() {
+    var r = shownRegion();
+    if (!r || !stepText) return;
+    if (regionOut) regionOut.textContent = r.join(",");
+    stepText.value =
+      "## " + stepText.getAttribute("data-title") + "\n" +
+      "item: " + stepText.getAttribute("data-item") + "\n" +
+      "page: " + current + "\n" +
+      "region: " + r.join(",") + "\n";
+  }
+  var regionCopy = document.getElementById("region-copy");
+  if (regionCopy && stepText) {
+    regionCopy.addEventListener("click", function () {
+      stepText.select();
+      var done = function () {
+        regionCopy.textContent = regionCopy.getAttribute("data-done") || regionCopy.textContent;
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(stepText.value).then(done, function () {});
+      } else if (document.execCommand && document.execCommand("copy")) {
+        done();
+      }
+    });
+  }
+
   function showPage(n) {
     current = n;
     if (status) status.textContent = n + " / " + count;
@@ -114,11 +143,13 @@
     viewer.canvas.setAttribute("role", "application");
     viewer.canvas.setAttribute("aria-label", el.getAttribute("data-label") || "");
     updateShare();
+    updateRegion();
   });
   viewer.addHandler("page", function (event) {
     showPage(event.page + 1);
   });
   viewer.addHandler("animation-finish", updateShare);
+  viewer.addHandler("animation-finish", updateRegion);
   strip.forEach(function (button) {
     button.addEventListener("click", function () {
       viewer.goToPage(Number(button.getAttribute("data-page")) - 1);
