@@ -29,6 +29,7 @@ from archive.search.variants import fold_variants
 __all__ = [
     "GramTokenizer",
     "ReadingTokenizer",
+    "TrigramTokenizer",
     "grams",
     "is_japanese",
     "kana_only",
@@ -171,18 +172,22 @@ def grams(normalized: str, *, index: bool = True) -> Iterator[tuple[str, int, in
             pos += 1
 
 
-def reading_grams(normalized: str) -> Iterator[str]:
+def reading_grams(normalized: str, *, bigrams: bool = True) -> Iterator[str]:
     """The terms of a reading field: each run's bigrams and trigrams (and its first and last
     character). A kana query of three or more characters is matched as all its trigrams,
-    which overlap, so its characters must stand in order without reading any positions."""
+    which overlap, so its characters must stand in order without reading any positions.
+    Without ``bigrams`` (long text: a two-kana query there would match anything) a run
+    gives its trigrams only, or itself when it is two characters long (いど, a word)."""
     for kind, _, text in runs(normalized):
-        if kind == "word" or len(text) == 1:
+        if kind == "word" or len(text) == 1 or (len(text) == 2 and not bigrams):
             yield text
             continue
-        yield text[0]
-        yield text[-1]
-        for i in range(len(text) - 1):
-            yield text[i : i + 2]
+        if bigrams:
+            yield text[0]
+            yield text[-1]
+        for i in range(len(text) - 2 + (1 if bigrams else 0)):
+            if bigrams:
+                yield text[i : i + 2]
             if i + 3 <= len(text):
                 yield text[i : i + 3]
 
@@ -233,6 +238,8 @@ class ReadingTokenizer(Tokenizer):
     """Whoosh tokenizer of the reading fields: :func:`normalize` then :func:`reading_grams`
     (no positions: order is in the trigrams)."""
 
+    bigrams = True
+
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
@@ -253,8 +260,14 @@ class ReadingTokenizer(Tokenizer):
         **kwargs: object,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for term in reading_grams(normalize(value)):
+        for term in reading_grams(normalize(value), bigrams=self.bigrams):
             token.text = term
             token.boost = 1.0
             token.stopped = False
             yield token
+
+
+class TrigramTokenizer(ReadingTokenizer):
+    """:class:`ReadingTokenizer` without bigrams, for long readings (a record's text)."""
+
+    bigrams = False

@@ -30,6 +30,7 @@ from archive.model import YearRange
 from archive.search.analysis import (
     GramTokenizer,
     ReadingTokenizer,
+    TrigramTokenizer,
     loose_kana,
     normalize,
     to_hiragana,
@@ -73,6 +74,7 @@ _ENGLISH_COLUMNS = ("名称_英語", "概要_英語", "説明_英語")
 def build_schema() -> Schema:
     grams = GramTokenizer()
     spoken = ReadingTokenizer()
+    long_spoken = TrigramTokenizer()
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=grams, field_boost=3.0, phrase=True),
@@ -81,8 +83,8 @@ def build_schema() -> Schema:
         romaji=KEYWORD(lowercase=True, scorable=True, field_boost=2.0),
         english=TEXT(analyzer=StemmingAnalyzer(), phrase=True),
         words=KEYWORD(scorable=True, field_boost=2.0),
-        reading_loose=TEXT(analyzer=spoken, field_boost=1.2, phrase=False),
-        reading_body=TEXT(analyzer=spoken, field_boost=0.7, phrase=False),
+        reading_loose=TEXT(analyzer=long_spoken, field_boost=1.2, phrase=False),
+        reading_body=TEXT(analyzer=long_spoken, field_boost=0.7, phrase=False),
         romaji_body=KEYWORD(lowercase=True, scorable=True, field_boost=0.8),
         gloss=TEXT(analyzer=StemmingAnalyzer(), field_boost=0.6),
         years=KEYWORD(scorable=True),
@@ -130,12 +132,16 @@ def _cells(record: dict, *columns: str) -> list[str]:
 
 
 def _spoken(texts: list[str]) -> tuple[str, list[str]]:
-    """The readings of ``texts`` (one line each) and the romaji of their nouns."""
+    """The readings of the nouns of ``texts`` (a run of nouns read as one: 指田摂津正 さしだ
+    せっつのかみ; particles and verbs left out: the index stays small and a name is not
+    found across a particle) and the romaji of those nouns."""
     lines: list[str] = []
     romaji: list[str] = []
     for text in texts:
         ms = morphemes(text)
-        lines.append("".join(m.reading for m in ms))
+        lines.append(
+            "".join(m.reading if m.pos in ("名詞", "接尾辞", "接頭辞") else " " for m in ms)
+        )
         for m in (*ms, *morphemes(text, mode="A")):  # 瑞穂町殿ケ谷 and 殿ケ谷
             if m.pos == "名詞" and len(m.reading) >= 2:
                 romaji.append(_romaji(m.reading))
