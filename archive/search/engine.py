@@ -54,6 +54,14 @@ _NAMED_YEAR_SHARE = 0.8  # a year the text names counts a little below the recor
 _NEAR_TERMS = 24
 
 
+class _Everything(frozenset):
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ALL = _Everything()
+
+
 def _byte_to_length_table() -> np.ndarray:
     from whoosh.util.numeric import byte_to_length
 
@@ -63,8 +71,9 @@ def _byte_to_length_table() -> np.ndarray:
 class IndexArrays:
     """Per-document arrays of one open searcher, and a cache of posting lists."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, vocabulary: dict[str, str] | None = None) -> None:
         self.searcher = searcher
+        self._vocabulary = vocabulary or {}
         self.reader = searcher.reader()
         self.schema = searcher.schema
         self.size = self.reader.doc_count_all()
@@ -82,7 +91,7 @@ class IndexArrays:
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0  # postings held in self._terms
         self._lock = threading.Lock()
-        self._spoken: dict[str, str] | None = None
+        self._vocab_index: tuple | None = None
         self._heads: dict[tuple[str, int], tuple[list[str], frozenset[str]]] = {}
 
     # -- per-document arrays ----------------------------------------------------------
@@ -257,16 +266,17 @@ class IndexArrays:
         return mask, score * q.boost
 
     def near_terms(
-        self, field: str, text: str, limit: int = _NEAR_TERMS, *, whole: bool = False
+        self, field: str, text: str, limit: int = _NEAR_TERMS, *, whole: bool = True
     ) -> list[str]:
-        """Indexed terms of ``field`` one edit away from ``text``: what a typo of one letter
-        was meant to be. Terms are cut to the length of ``text`` (or one more or less), so a
-        word's start matches too, unless ``whole`` (whole terms only: for "did you mean")."""
-        if field not in self.schema:
-            return []
+        """Indexed words one edit away from ``text``: what a typo of one letter was meant to
+        be. ``words``: the titles' words and readings; ``romaji``: the romaji of those
+        readings (both from the index's vocabulary file); another field: its terms (cut to
+        the length of ``text`` unless ``whole``). Nearest first."""
         found: list[tuple[float, bool, str]] = []
         for length in (len(text) - 1, len(text), len(text) + 1):
-            heads, complete = self._heads_of(field, length)
+            if length < 1:
+                continue
+            heads, complete = self._candidates(field, length, whole)
             for head, dist, _ in process.extract(
                 text, heads, scorer=Levenshtein.distance, score_cutoff=1, limit=limit
             ):
@@ -276,27 +286,42 @@ class IndexArrays:
         return list(dict.fromkeys(h for _, _, h in found))[:limit]
 
     def spoken_word(self, folded_romaji: str) -> str | None:
-        """A kana word of the titles (the ``words`` field) whose romaji is ``folded_romaji``:
-        what to offer someone who typed romaji (さしだにっき, not sasidanikki)."""
-        with self._lock:
-            table = self._spoken
-        if table is None:
-            from archive.search.analysis import kana_only
-            from archive.search.readings import romaji
+        """A kana word of the titles whose romaji is ``folded_romaji``: what to offer someone
+        who typed romaji (さしだにっき, not sasidanikki)."""
+        return self._by_length()[1].get(folded_romaji)
 
-            table = {}
-            if "words" in self.schema:
-                for term in self.reader.lexicon("words"):
-                    text = _text(term)
-                    if kana_only(text):
-                        table.setdefault(romaji(text), text)
+    def _by_length(self) -> tuple[dict[tuple[str, int], list[str]], dict[str, str]]:
+        """The vocabulary's words and romaji by (field, length), and romaji → kana word;
+        built once from the vocabulary file."""
+        with self._lock:
+            found = self._vocab_index
+        if found is None:
+            groups: dict[tuple[str, int], list[str]] = {}
+            spoken: dict[str, str] = {}
+            for word, roman in self._vocabulary.items():
+                groups.setdefault(("words", len(word)), []).append(word)
+                if roman:
+                    spoken.setdefault(roman, word)
+            for roman in spoken:
+                groups.setdefault(("romaji", len(roman)), []).append(roman)
+            found = (groups, spoken)
             with self._lock:
-                self._spoken = table
-        return table.get(folded_romaji)
+                self._vocab_index = found
+        return found
+
+    def _candidates(
+        self, field: str, length: int, whole: bool
+    ) -> tuple[list[str], frozenset | set]:
+        if field in ("words", "romaji") and self._vocabulary:
+            words = self._by_length()[0].get((field, length), [])
+            return words, _ALL
+        if field not in self.schema:
+            return [], frozenset()
+        return self._heads_of(field, length)
 
     def _heads_of(self, field: str, length: int) -> tuple[list[str], frozenset[str]]:
         """The field's distinct terms cut to ``length`` characters, and those that are whole
-        terms (built once per field and length)."""
+        terms (built once per field and length; for small fields such as ``english``)."""
         key = (field, length)
         with self._lock:
             found = self._heads.get(key)

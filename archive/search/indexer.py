@@ -25,11 +25,22 @@ from archive.search.schema import SCHEMA_VERSION, build_schema, document
 INDEX_DIR = "index"
 INDEX_NAME = "kura"
 MARKER = "kura-search.json"
+VOCABULARY = "vocabulary.json"
+"""The titles' words and readings (the ``words`` field) with the romaji of the kana ones:
+what typos are corrected toward and "did you mean" offers, without walking the lexicon."""
 LEARNED = "learned-readings.json"
 """Readings the archive's own 名称_カナ taught (see :func:`learn_readings`), kept with the
 index so that an update reads new records the way the rebuild read the others."""
 
-__all__ = ["INDEX_DIR", "IndexStats", "index_dir", "open_index", "rebuild", "update"]
+__all__ = [
+    "INDEX_DIR",
+    "IndexStats",
+    "index_dir",
+    "load_vocabulary",
+    "open_index",
+    "rebuild",
+    "update",
+]
 
 
 class IndexError_(KuraError):
@@ -141,12 +152,33 @@ def write_index(
         return _write(target, records, procs, progress)
 
 
+def load_vocabulary(path: Path) -> dict[str, str]:
+    """The index's title words → their romaji ('' for words not in kana)."""
+    try:
+        found = json.loads((path / VOCABULARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def save_vocabulary(path: Path, words: Iterable[str], known: dict[str, str] | None = None) -> None:
+    from archive.search.analysis import kana_only
+    from archive.search.readings import romaji
+
+    table = dict(known or {})
+    for word in words:
+        if word not in table:
+            table[word] = romaji(word) if kana_only(word) else ""
+    (path / VOCABULARY).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+
+
 def _write(
     target: Path,
     records: Iterable[dict | None],
     procs: int,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:
+    vocabulary: set[str] = set()
     ix = whoosh_index.create_in(str(target), build_schema(), indexname=INDEX_NAME)
     kwargs = {"limitmb": 256}
     if procs > 1:
@@ -158,7 +190,9 @@ def _write(
             if record is None:
                 skipped += 1
                 continue
-            writer.add_document(**document(record))
+            doc = document(record)
+            vocabulary.update(doc.get("words", "").split())
+            writer.add_document(**doc)
             done += 1
             if progress:
                 progress(done)
@@ -166,6 +200,7 @@ def _write(
         writer.cancel()
         raise
     writer.commit()
+    save_vocabulary(target, vocabulary)
     (target / MARKER).write_text(
         json.dumps({"version": SCHEMA_VERSION, "records": done}), encoding="utf-8"
     )
@@ -264,6 +299,7 @@ def update(root: Path, ids: Iterable[str]) -> IndexStats:
     ix = open_index(path)
     writer = ix.writer()
     done = skipped = 0
+    vocabulary: set[str] = set()
     try:
         with learned_readings(learned):
             for item_id, record in records.items():
@@ -271,11 +307,14 @@ def update(root: Path, ids: Iterable[str]) -> IndexStats:
                     writer.delete_by_term("id", item_id)
                     skipped += 1
                 else:
-                    writer.update_document(**document(record))
+                    doc = document(record)
+                    vocabulary.update(doc.get("words", "").split())
+                    writer.update_document(**doc)
                     done += 1
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+    save_vocabulary(path, vocabulary, load_vocabulary(path))
     (path / LEARNED).write_text(json.dumps(learned, ensure_ascii=False), encoding="utf-8")
     return IndexStats(done, skipped, time.monotonic() - started, path)

@@ -162,7 +162,8 @@ def _gram_query(fieldname: str, text: str, *, exact: bool = False) -> Q.Query | 
         return None
     if len(terms) == 1:
         term = terms[0][0]
-        if len(term) == 1 and is_japanese(term):  # one character: alone, or starting a bigram
+        if len(term) == 1 and is_japanese(term) and not kana_only(term):
+            # one kanji: alone, or starting a bigram (a kana would start thousands: の)
             return Q.Or([Q.Term(fieldname, term), Q.Prefix(fieldname, term)])
         return Q.Term(fieldname, term)
     words = list(dict.fromkeys(t for t, _ in terms))
@@ -213,8 +214,6 @@ def _spoken_query(fieldname: str, spoken: str) -> Q.Query | None:
     terms = query_trigrams(spoken)
     if not terms:
         return None
-    if len(spoken) == 1:
-        return Q.Or([Q.Term(fieldname, spoken), Q.Prefix(fieldname, spoken)])
     return (
         Q.Term(fieldname, terms[0])
         if len(terms) == 1
@@ -339,7 +338,8 @@ def build(parsed: ParsedQuery, thesaurus: Thesaurus | None = None) -> Q.Query:
     tools``, ``むかしの あそび``) also matches that word.
     """
     words = [normalize(w) for w in parsed.words]
-    parts = [word_query(w, thesaurus) for w in words]
+    # each word marked, so the trace tells which words find something alone (did you mean)
+    parts = [labelled(word_query(w, thesaurus), f"word:{i}") for i, w in enumerate(words)]
     parts += [phrase_query(normalize(p)) for p in parsed.phrases]
     alternatives: list[Q.Query] = []
     if len(words) > 1 and not parsed.phrases:
@@ -417,7 +417,7 @@ def _near(word: str, fuzzy: Fuzzy | None) -> Q.Query | None:
     if latin is not None:
         folded = fold_romaji(latin)
         if fuzzy is not None and len(folded) >= 6 and not folded.isdigit():
-            options += [Q.Term("romaji", t) for t in fuzzy("romaji", folded, whole=True)]
+            options += [Q.Prefix("romaji", t) for t in fuzzy("romaji", folded, whole=True)]
             options += [Q.Term("english", t) for t in fuzzy("english", latin, whole=True)]
     else:
         spoken = word if kana_only(word) else normalize(to_hiragana(reading(word)))

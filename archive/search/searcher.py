@@ -27,7 +27,7 @@ from archive.search.analysis import normalize
 from archive.search.curation import CurationHit, search_curation
 from archive.search.engine import IndexArrays
 from archive.search.highlight import mark
-from archive.search.indexer import MARKER, index_dir, open_index
+from archive.search.indexer import MARKER, index_dir, load_vocabulary, open_index
 from archive.search.schema import FACET_PERIODS, FACETS
 from archive.search.suggest import suggest
 from archive.search.thesaurus import Thesaurus
@@ -212,7 +212,7 @@ class SearchIndex:
     def _open(self) -> None:
         self._searcher = open_index(self.path).searcher()
         self._facets = _FacetTable(self._searcher.reader())
-        self._arrays = IndexArrays(self._searcher)
+        self._arrays = IndexArrays(self._searcher, load_vocabulary(self.path))
 
     def _marker_stamp(self) -> tuple[int, int]:
         """Changes when a rebuild swaps a new index folder in."""
@@ -266,6 +266,7 @@ class SearchIndex:
             sort = "id"
         trace: list[tuple[str, np.ndarray]] = []
         mask, scores = arrays.evaluate(_filtered(kq.build(parsed, thesaurus), wanted), trace)
+        alone = {why: bool(m.any()) for why, m in trace if why.startswith("word:")}
         relaxed = False
         strict = int(mask.sum())
         if strict < _FEW and not parsed.empty:
@@ -337,6 +338,7 @@ class SearchIndex:
                 lambda q: bool(arrays.evaluate(q)[0].any()),
                 arrays.near_terms,
                 arrays.spoken_word,
+                [alone.get(f"word:{i}", False) for i in range(len(parsed.words))],
             )
         return result
 

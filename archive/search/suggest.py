@@ -9,6 +9,7 @@ indexed words of one length, compared by rapidfuzz (see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from whoosh import query as Q
@@ -31,7 +32,12 @@ def _hits(finds: Finds, q: Q.Query, wanted: Q.Query | None) -> bool:
     return finds(q if wanted is None else Q.And([q, wanted]))
 
 
+_KUNREI = re.compile(r"si|ti|tu|hu|zi|sy|ty|zy")
+
+
 def _correct(word: str, near: Near, spoken: Spoken | None) -> str | None:
+    """The indexed word one edit from ``word`` (never shorter than it by more than one
+    character, never one character alone), as people write it."""
     folded = normalize(word)
     latin = folded.isascii()
     if latin:
@@ -39,10 +45,15 @@ def _correct(word: str, near: Near, spoken: Spoken | None) -> str | None:
     if len(folded) < (4 if latin else 2):
         return None
     for name in _FIELDS_LATIN if latin else _FIELDS_JA:
-        found = near(name, folded, 1, whole=True)
-        if found:
-            # romaji is offered as the title word it reads (さしだにっき for sashidanikky)
-            said = spoken(found[0]) if spoken is not None and name == "romaji" else None
+        found = [w for w in near(name, folded, 3, whole=True) if len(w) >= max(2, len(folded) - 1)]
+        if not found:
+            continue
+        if name != "romaji":
+            return found[0]
+        # romaji is offered as the title word it reads (さしだにっき for sashidanikky), or as
+        # romaji when the folded spelling reads as people write it (sayama; not sasidanikki)
+        said = spoken(found[0]) if spoken is not None else None
+        if said or not _KUNREI.search(found[0]):
             return said or found[0]
     return None
 
@@ -53,15 +64,21 @@ def suggest(
     finds: Finds,
     near: Near,
     spoken: Spoken | None = None,
+    alone: list[bool] | None = None,
 ) -> str | None:
     """A query close to ``parsed`` that finds something, or None. ``finds(query)`` tells
     whether a query has hits; ``near(field, text, limit, whole=True)`` gives indexed words
-    one edit away; ``spoken(romaji)`` the title word (kana) a romaji word reads."""
+    one edit away; ``spoken(romaji)`` the title word (kana) a romaji word reads; ``alone``
+    whether each word finds something by itself, when the search knows it already."""
     words: list[str] = []
     changed = False
-    for word in parsed.words:
-        q = kq.word_query(normalize(word))
-        if q is not None and _hits(finds, q, wanted):
+    for i, word in enumerate(parsed.words):
+        if alone is not None and i < len(alone):
+            found_alone = alone[i]
+        else:
+            q = kq.word_query(normalize(word))
+            found_alone = q is not None and _hits(finds, q, wanted)
+        if found_alone:
             words.append(word)
             continue
         changed = True
