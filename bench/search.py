@@ -89,7 +89,7 @@ sys.path.insert(0, str(ROOT))
 import jaconv  # noqa: E402
 
 from archive.era import era_range  # noqa: E402
-from archive.search.indexer import write_index, writer_procs  # noqa: E402
+from archive.search.indexer import learn_readings, write_index, writer_procs  # noqa: E402
 from archive.search.searcher import SearchIndex  # noqa: E402
 
 TARGETS = {"p95_ms": 50.0, "p99_ms": 150.0, "recall": 0.95, "mrr": 0.9, "kind_floor": 0.8}
@@ -505,7 +505,8 @@ class Kura:
 def kura_build(path: Path, records: list[dict], procs: int | None) -> dict:
     procs = writer_procs(len(records)) if procs is None else procs
     t0 = time.perf_counter()
-    write_index(path, records, procs=procs)
+    # as `kura index` does: readings learned from the titles' 名称_カナ first, then the index
+    write_index(path, records, procs=procs, learned=learn_readings(records))
     return {"build_s": time.perf_counter() - t0, "procs": procs}
 
 

@@ -390,7 +390,7 @@ def content_words(word: str) -> list[str]:
         return [w for w in _tokens(word) if w.lower() not in _FILLER]
     out = [
         m.surface
-        for m in morphemes(word, mode="C", fold=False)
+        for m in morphemes(word, mode="C")
         if m.pos in _CONTENT_POS and m.surface not in _FILLER and m.normalized not in _FILLER
     ]
     return list(dict.fromkeys(normalize(w) for w in out if w.strip()))[:_MAX_CONTENT_WORDS]
@@ -402,7 +402,7 @@ def compound_parts(word: str) -> list[str]:
     [] when it does not split that way."""
     if len(word) < 3 or kana_only(word) or _latin(word) is not None:
         return []
-    parts = [m.surface for m in morphemes(word, mode="A", fold=False)]
+    parts = [m.surface for m in morphemes(word, mode="A")]
     if len(parts) < 2 or not all(len(p) >= 2 or p in _SUFFIXES for p in parts):
         return []
     return [normalize(p) for p in parts]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from whoosh import query as Q
 
 from archive.search import query as kq
-from archive.search.analysis import normalize
+from archive.search.analysis import kana_only, normalize
 from archive.search.readings import fold_romaji
 
 __all__ = ["suggest"]
@@ -42,8 +42,8 @@ def _correct(word: str, near: Near, spoken: Spoken | None) -> str | None:
     latin = folded.isascii()
     if latin:
         folded = fold_romaji(folded)
-    if len(folded) < (4 if latin else 2):
-        return None
+    if len(folded) < (4 if latin or kana_only(folded) else 2):
+        return None  # one letter of a short kana word is half of it: a random word (えぽ → えき)
     for name in _FIELDS_LATIN if latin else _FIELDS_JA:
         found = [w for w in near(name, folded, 3, whole=True) if len(w) >= max(2, len(folded) - 1)]
         if not found:

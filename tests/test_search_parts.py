@@ -1,0 +1,162 @@
+"""The pieces search-by-meaning is made of, each on its own: romaji folding, kana spelling,
+iteration marks, years in text, the era form of a year, the thesaurus (Kura's and a
+project's own), readings learned from 名称_カナ, JMdict glosses and content words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archive.model import YearRange
+from archive.project import init_project
+from archive.search import rebuild, search
+from archive.search.analysis import long_vowels_spelt, loose_kana, normalize
+from archive.search.dates import era_label, fit, years_named_in
+from archive.search.dictionary import glosses, readings
+from archive.search.query import content_words
+from archive.search.readings import fold_romaji, learn_reading, learned_readings, reading
+from archive.search.thesaurus import FILE_NAME, ThesaurusError, built_in, load
+from tests.test_search_corpus import record
+
+
+@pytest.mark.parametrize(
+    ("typed", "same_as"),
+    [
+        ("sinmati", "shinmachi"),
+        ("tyouzya", "chōja"),
+        ("tyoja", "choja"),
+        ("syuumon", "shūmon"),
+        ("hukusima", "fukushima"),
+        ("zizou", "jizō"),
+        ("kyûryô", "kyuuryou"),
+        ("shimbashi", "shinbashi"),
+        ("Ohno", "ono"),
+        ("matcha", "maccha"),
+        ("musashi-murayama", "Musasimurayama"),
+    ],
+)
+def test_every_romaji_system_folds_to_one_spelling(typed: str, same_as: str) -> None:
+    assert fold_romaji(typed) == fold_romaji(same_as)
+
+
+def test_different_words_stay_different_in_romaji() -> None:
+    assert fold_romaji("sato") != fold_romaji("sado")
+    assert fold_romaji("kaki") != fold_romaji("kagi")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("きょう", "キヨウ"),
+        ("じょうもん", "じょーもん"),
+        ("にっき", "ニツキ"),
+        ("とうきょう", "とーきょー"),
+    ],
+)
+def test_old_sheet_kana_and_long_vowels_fold_loosely(a: str, b: str) -> None:
+    assert loose_kana(normalize(a)) == loose_kana(normalize(b))
+    assert loose_kana(normalize("さしだ")) != loose_kana(normalize("さした"))
+
+
+def test_long_vowel_marks_are_spelt_as_vowels() -> None:
+    assert long_vowels_spelt("じょーもん") == "じょうもん"
+    assert long_vowels_spelt("せんせー") == "せんせい"
+    assert long_vowels_spelt("かーど") == "かあど"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("家々", "家家"),
+        ("こゝろ", "こころ"),
+        ("いすゞ", "いすず"),
+        ("緑ヶ丘", "緑が丘"),
+        ("緑ケ丘", "緑ガ丘"),
+        ("つつじヶ丘", "つつじが丘"),
+    ],
+)
+def test_iteration_marks_and_linking_ga_fold(a: str, b: str) -> None:
+    assert normalize(a) == normalize(b)
+
+
+def test_a_plain_ke_between_kana_is_not_a_linking_ga() -> None:
+    assert normalize("あけぼの") != normalize("あがぼの")
+
+
+def test_years_named_in_text() -> None:
+    text = "文政7年に名主が書き上げ、明治10年代に写した。1877年の記事もある。嘉永元年の条。"
+    assert years_named_in(text) == [1824, 1877, 1848]  # 明治10年代 is a decade, not a year
+    assert years_named_in("") == []
+
+
+def test_era_label_and_fit() -> None:
+    assert era_label(1877) == "明治10年"
+    assert era_label(1868) == "明治元年"
+    assert era_label(1834) == "天保5年"
+    span = YearRange(1882, 1882)
+    exact, decade, era = fit(span, 1882, 1882), fit(span, 1877, 1886), fit(span, 1868, 1912)
+    assert exact == 1.0 and exact > decade > era > 0
+    assert fit(span, 1700, 1800) == 0.0
+
+
+def test_built_in_thesaurus_maps_peoples_words() -> None:
+    thesaurus = built_in()
+    assert "農具" in thesaurus.lookup("のうぐ")
+    assert "農具" in thesaurus.lookup("ノウグ")  # katakana folded
+    assert "農具" in thesaurus.lookup("Farming  Tools")  # case and spaces folded
+    assert thesaurus.lookup("ぴあの") == []
+    rest, found = thesaurus.find_in(normalize("むかしののうぐ"))
+    assert found == ["のうぐ"] and rest == "むかしの"
+
+
+def test_a_projects_thesaurus_adds_words_and_a_broken_one_says_where(tmp_path: Path) -> None:
+    (tmp_path / FILE_NAME).write_text('[words]\n"念仏講" = ["おねんぶつ"]\n', encoding="utf-8")
+    assert load(tmp_path).lookup("おねんぶつ") == ["念仏講"]
+    assert "農具" in load(tmp_path).lookup("のうぐ")  # Kura's own words still there
+    (tmp_path / FILE_NAME).write_text('[words]\n"念仏講" = 3\n', encoding="utf-8")
+    with pytest.raises(ThesaurusError, match=r"thesaurus\.toml"):
+        load(tmp_path)
+
+
+def test_a_projects_thesaurus_needs_no_reindex(tmp_path: Path) -> None:
+    project = tmp_path / "archive"
+    init_project(project, "類義語", "thesaurus")
+    records = project / "public" / "records"
+    records.mkdir(parents=True, exist_ok=True)
+    row = ("nenbutsu", "念仏講掛軸", "", "", "絵画", "", "江戸時代", "", "講中の掛軸。", 0)
+    (records / "nenbutsu.json").write_text(json.dumps(record(row), ensure_ascii=False), "utf-8")
+    rebuild(project)
+
+    def by_thesaurus() -> bool:
+        result = search(project, "ばばさまのあつまり")
+        return [h.id for h in result.hits] == ["nenbutsu"] and any(
+            "類義語" in line for line in result.hits[0].why
+        )
+
+    assert not by_thesaurus()
+    (project / FILE_NAME).write_text('[words]\n"念仏講" = ["ばばさまのあつまり"]\n', "utf-8")
+    assert by_thesaurus()
+
+
+def test_readings_learned_from_the_sheets_kana() -> None:
+    learned = learn_reading("大國魂神社本殿", "オオクニタマジンジャホンデン")
+    assert learned == {"大国魂": "おおくにたま"}
+    assert learn_reading("指田日記", "サシダニッキ") == {}  # the dictionary agrees
+    assert learn_reading("宗門人別改帳", "シユウモンニンベツアラタメチヨウ") == {}  # big kana only
+    with learned_readings(learned):
+        assert reading("大國魂神社の参道").startswith("おおくにたまじんじゃ")
+    assert not reading("大國魂神社の参道").startswith("おおくにたま")
+
+
+def test_jmdict_gives_glosses_and_readings() -> None:
+    assert "kimono" in glosses("着物")
+    assert any("well" in g for g in glosses("井戸"))
+    assert "どき" in readings("土器") and "かわらけ" in readings("土器")
+
+
+def test_content_words_leave_questions_out() -> None:
+    assert content_words("狭山丘陵の写真を見たい") == ["狭山丘陵", "写真"]
+    assert content_words("獅子舞について知りたい") == ["獅子舞"]
+    assert content_words("old kimono") == ["kimono"]
