@@ -36,8 +36,9 @@ $(JPEGSTREAM): ingest/jpeg_stream_build.py $(VENV)/.installed
 	  echo "注意: JPEG の逐次デコーダーを作れませんでした (gcc, libjpeg62-turbo-dev)。画像全体を一度にデコードします。"; \
 	  echo "warning: could not build the scanline JPEG decoder; Kura decodes whole JPEGs instead."; fi
 
-# The viewer's JavaScript (OpenSeadragon; axe-core for the accessibility tests) comes from
-# the npm packages pinned in package-lock.json, copied into viewer/static/vendor/ (not in git).
+# The viewer's JavaScript (OpenSeadragon; axe-core for the accessibility tests) and the Digital
+# Agency's design tokens (CSS custom properties) come from the npm packages pinned in
+# package-lock.json, copied into viewer/static/vendor/ (not in git).
 vendor: $(VENDOR)/.installed
 
 $(VENDOR)/.installed: package.json package-lock.json
@@ -49,6 +50,8 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp -r node_modules/openseadragon/build/openseadragon $(VENDOR)/openseadragon
 	cp node_modules/openseadragon/LICENSE.txt $(VENDOR)/openseadragon/
 	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE $(VENDOR)/axe-core/
+	mkdir -p $(VENDOR)/design-tokens
+	cp node_modules/@digital-go-jp/design-tokens/dist/tokens.css node_modules/@digital-go-jp/design-tokens/LICENSE $(VENDOR)/design-tokens/
 	touch $@
 
 test: deps
