@@ -380,6 +380,12 @@ _FILLER = {
 _SUFFIXES = set("帳図書状記誌碑塔像堂門絵跡址寺社宮院家村町")
 """One-character words that stand for a kind of thing at the end of a compound (祭礼帳)."""
 _CONTENT_POS = ("名詞", "動詞", "形容詞", "形状詞", "接尾辞")
+_FUNCTION_POS = (
+    "助詞", "助動詞", "補助記号", "空白", "記号", "連体詞", "接続詞", "感動詞", "代名詞",
+    "副詞",
+)  # fmt: skip
+"""What a query is made with, not about (anything else Sudachi finds is kept: in kana it
+often cannot tell what a word is, タワー in たわー)."""
 _MAX_CONTENT_WORDS = 8
 
 
@@ -391,9 +397,11 @@ def content_words(word: str) -> list[str]:
     out = [
         m.surface
         for m in morphemes(word, mode="C")
-        if m.pos in _CONTENT_POS and m.surface not in _FILLER and m.normalized not in _FILLER
+        if m.pos not in _FUNCTION_POS and m.surface not in _FILLER and m.normalized not in _FILLER
     ]
-    return list(dict.fromkeys(normalize(w) for w in out if w.strip()))[:_MAX_CONTENT_WORDS]
+    kept = (normalize(w) for w in out if w.strip())
+    kept = (w for w in kept if not (len(w) == 1 and kana_only(w)))  # お of おてら, alone
+    return list(dict.fromkeys(kept))[:_MAX_CONTENT_WORDS]
 
 
 def compound_parts(word: str) -> list[str]:
@@ -454,7 +462,8 @@ def _relaxed_parts(
             options = [x for x in (q, literal) if x is not None]
             if options:
                 parts.append(Q.Or(options))
-        pieces = content_words(rest) if rest.strip() else []
+        # Sudachi reads the words as typed (タワー, not the folded たわー) where nothing was cut
+        pieces = content_words(raw if rest == word else rest) if rest.strip() else []
         if not pieces and not known:
             pieces = [word]
         if pieces != [word] and not known and (whole := _near(word, fuzzy)) is not None:
