@@ -130,7 +130,25 @@ def init_project(target: Path, title_ja: str = "", title_en: str = "") -> list[P
     # UTF-8 with BOM: Excel on Windows then opens the Japanese headers correctly
     (target / "items.csv").write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
     created.append(target / "items.csv")
+    if not (target / "thesaurus.toml").exists():
+        (target / "thesaurus.toml").write_text(THESAURUS_TOML, encoding="utf-8")
+        created.append(target / "thesaurus.toml")
     for folder in ("scans", "lessons", "collections"):
         (target / folder).mkdir(exist_ok=True)
         created.append(target / folder)
     return created
+
+
+THESAURUS_TOML = """\
+# この市の類義語辞書 / this archive's own thesaurus (docs/search.md)
+#
+# 左は目録で使うことば、右はそれを探す人が入力しそうなことば。検索のとき、右のことばが
+# 入力されると左のことばでも探します。Kura 付属の辞書 (のうぐ → 農具 など) に足されます。
+# 保存すればすぐ効きます (kura index は要りません)。先頭の # を外して使ってください。
+# Left: the records' word; right: what people type. Added to Kura's own thesaurus; takes
+# effect when saved (no re-index). Remove the leading # to use an example.
+
+[words]
+# "念仏講" = ["ねんぶつこう", "おねんぶつ"]
+# "デエダラボッチ" = ["だいだらぼっち", "巨人の伝説"]
+"""

@@ -160,3 +160,10 @@ def test_content_words_leave_questions_out() -> None:
     assert content_words("狭山丘陵の写真を見たい") == ["狭山丘陵", "写真"]
     assert content_words("獅子舞について知りたい") == ["獅子舞"]
     assert content_words("old kimono") == ["kimono"]
+
+
+def test_kura_init_writes_an_empty_thesaurus_that_reads(tmp_path: Path) -> None:
+    init_project(tmp_path / "new", "新しい", "new")
+    text = (tmp_path / "new" / FILE_NAME).read_text(encoding="utf-8")
+    assert "kura index" in text and "[words]" in text
+    assert len(load(tmp_path / "new")) == len(built_in())  # examples stay commented out
