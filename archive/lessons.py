@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import KuraError
+from archive.local_readings import LOCAL_READINGS as CITY_READINGS
 
 __all__ = [
     "AUDIENCES",
@@ -71,22 +72,9 @@ LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 AUDIENCES = ("kids", "seniors", "all")
 RESERVED_IDS = {"manifest", "index"}
 
-# Readings of local names the dictionary gets wrong or does not know (used by furigana in
-# every lesson; a lesson's own ``readings`` win).
-LOCAL_READINGS: dict[str, str] = {
-    "狭山丘陵": "さやまきゅうりょう",
-    "武蔵村山": "むさしむらやま",
-    "村山大島紬": "むらやまおおしまつむぎ",
-    "千歯扱き": "せんばこき",
-    "唐箕": "とうみ",
-    "残堀川": "ざんぼりがわ",
-    "中藤": "なかとう",
-    "三ツ木": "みつぎ",
-    "指田": "さしだ",
-    "高機": "たかばた",
-    "板締め": "いたじめ",
-    "絵図": "えず",
-}
+# Readings of local names the dictionary gets wrong or does not know (furigana in every
+# lesson; a lesson's own ``readings`` win): the city's one table, archive/data/local_readings.toml
+LOCAL_READINGS = CITY_READINGS
 
 
 class LessonError(KuraError):

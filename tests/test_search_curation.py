@@ -126,7 +126,9 @@ def test_readings_words_and_phrases(curated: Path) -> None:
     assert _found(curated, "千歯扱き")[0] == ("lesson", "nougu", 2, "")
     # the lesson file's reading of the word (LOCAL_READINGS: せんばこき, Sudachi: せんばしごき)
     assert ("lesson", "nougu", 2, "") in _found(curated, "せんばこき")
-    assert ("lesson", "nougu", 2, "") in _found(curated, "せんばしごき")
+    # 千歯扱き is read せんばこき by the city's one readings table
+    # (archive/data/local_readings.toml), in search as in furigana; the dictionary's
+    # misreading せんばしごき is no longer indexed beside it
     # every word must be found, in any of the steps
     assert [f[1] for f in _found(curated, "唐箕 千歯扱き")] == ["nougu", "matsuri"]
     assert _found(curated, "唐箕 自転車") == []
