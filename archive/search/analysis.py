@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
+from archive.search.kana import long_vowels_spelt, loose_kana, to_hiragana
 from archive.search.variants import fold_variants
 
 __all__ = [
@@ -41,18 +42,12 @@ __all__ = [
     "to_hiragana",
 ]
 
-_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 # Japanese: hiragana, katakana (incl. ー), CJK ideographs and compatibility forms, 々〆ヶ
 _JA = r"\u3005\u3006\u303b\u3041-\u309f\u30a1-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(rf"(?P<ja>[{_JA}]+)|(?P<word>[^\W_{_JA}]+)")
 _KANA = re.compile(r"[\u3041-\u309f\u30fc]+")
 _KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-
-
-def to_hiragana(text: str) -> str:
-    """Katakana → hiragana (ー kept)."""
-    return text.translate(_KATA_TO_HIRA)
 
 
 _ITERATION = re.compile(r"[々〻ゝゞヽヾ]")
@@ -84,52 +79,6 @@ def normalize(text: str) -> str:
         text = _write_out_iterations(text)
     text = _LINKING_GA.sub("が", text)
     return fold_variants(to_hiragana(text.lower()))
-
-
-_SMALL = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
-_VOWEL_ROWS = {
-    "a": "あかさたなはまやらわがざだばぱ",
-    "i": "いきしちにひみりぎじぢびぴ",
-    "u": "うくすつぬふむゆるぐずづぶぷゔ",
-    "e": "えけせてねへめれげぜでべぺ",
-    "o": "おこそとのほもよろをごぞどぼぽ",
-}
-_VOWEL = {ch: v for v, row in _VOWEL_ROWS.items() for ch in row}
-_LENGTHENS = {"a": "あー", "i": "いー", "u": "うー", "e": "いえー", "o": "うおー"}
-
-
-_LONG_MARK = {"a": "あ", "i": "い", "u": "う", "e": "い", "o": "う"}
-
-
-def long_vowels_spelt(hiragana: str) -> str:
-    """ー written as the vowel it lengthens (じょーもん → じょうもん, せんせー → せんせい)."""
-    out: list[str] = []
-    vowel = ""
-    for ch in hiragana:
-        if ch == "ー" and vowel:
-            ch = _LONG_MARK[vowel]
-        out.append(ch)
-        vowel = _VOWEL.get(ch.translate(_SMALL), vowel if ch in "ゃゅょ" else "")
-        if ch in "ゃ":
-            vowel = "a"
-        elif ch in "ゅ":
-            vowel = "u"
-        elif ch in "ょ":
-            vowel = "o"
-    return "".join(out)
-
-
-def loose_kana(hiragana: str) -> str:
-    """A reading folded for spelling: small kana as big ones (きよう = きょう, つ = っ) and a
-    lengthening vowel or ー dropped (きょう, きょお, きょー → きよ; せんせい = せんせー)."""
-    out: list[str] = []
-    vowel = ""
-    for ch in hiragana.translate(_SMALL):
-        if vowel and ch in _LENGTHENS[vowel]:
-            continue
-        out.append(ch)
-        vowel = _VOWEL.get(ch, "")
-    return "".join(out)
 
 
 def is_japanese(ch: str) -> bool:

@@ -19,6 +19,9 @@ from typing import NamedTuple
 
 import jaconv
 
+from archive.search.kana import loose_kana
+from archive.search.oldforms import fold_official
+
 __all__ = [
     "Morpheme",
     "fold_romaji",
@@ -67,8 +70,6 @@ def morphemes(text: str, *, mode: str = "C", fold: bool = True) -> list[Morpheme
 def _morphemes(text: str, mode: str, fold: bool) -> tuple[Morpheme, ...]:
     """Cached: titles, family names and places repeat across an archive's records."""
     if fold:
-        from archive.search.variants import fold_official
-
         text = fold_official(text)
     text = unicodedata.normalize("NFKC", text)[:_MAX_CHARS]
     out: list[Morpheme] = []
@@ -112,8 +113,6 @@ def learn_reading(title: str, kana: str) -> dict[str, str]:
     大國魂神社本殿 / オオクニタマジンジャホンデン → {大国魂: おおくにたま} (the dictionary
     says たいこくたましい). Only kanji spans of two characters or more are learned."""
     spoken = jaconv.kata2hira(unicodedata.normalize("NFKC", kana)).replace(" ", "")
-    from archive.search.analysis import loose_kana
-
     ms = _analyse(_fold(title), "C")
     said = "".join(m.reading for m in ms)
     if not ms or not spoken or loose_kana(said) == loose_kana(spoken):  # シユウモン = しゅうもん
@@ -135,8 +134,6 @@ def learn_reading(title: str, kana: str) -> dict[str, str]:
 
 
 def _fold(text: str) -> str:
-    from archive.search.variants import fold_official
-
     return fold_official(text)
 
 
@@ -145,7 +142,6 @@ def _local_names() -> tuple[dict[str, str], re.Pattern]:
     """The city's names (see :mod:`archive.search.local_names`) and those learned from the
     archive's own readings, folded, longest first."""
     from archive.search.local_names import FAMILY_NAMES, LOCAL_READINGS
-    from archive.search.variants import fold_official
 
     names = {**_LEARNED, **LOCAL_READINGS}
     for family in FAMILY_NAMES:

@@ -22,7 +22,11 @@ import functools
 import json
 from importlib import resources
 
-__all__ = ["fold_official", "fold_variants", "variant_table"]
+from archive.search.oldforms import is_kanji as _is_kanji
+from archive.search.oldforms import official_pairs as _joyo_pairs
+from archive.search.readings import morphemes
+
+__all__ = ["fold_variants", "variant_table"]
 
 
 def _jis_tier(ch: str) -> int:
@@ -39,29 +43,6 @@ def _jis_tier(ch: str) -> int:
     if 0x989F <= code <= 0xEAA4:
         return 1
     return 2
-
-
-def _is_kanji(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0xF900 <= code <= 0xFAFF
-        or 0x20000 <= code <= 0x3134F
-    )
-
-
-def _joyo_pairs() -> list[tuple[str, str]]:
-    base = resources.files("joyokanji") / "config"
-    pairs: list[tuple[str, str]] = []
-    for name in ("kanji.json", "variants.json"):
-        data = json.loads((base / name).read_text(encoding="utf-8"))
-        pairs += [
-            (k, v)
-            for k, v in data.items()
-            if len(k) == 1 and len(v) == 1 and k != v and _is_kanji(k) and _is_kanji(v)
-        ]
-    return pairs
 
 
 def _itaiji_pairs() -> list[tuple[str, str]]:
@@ -89,8 +70,6 @@ def _itaiji_pairs() -> list[tuple[str, str]]:
 
 def _dictionary_forms(ch: str) -> set[str]:
     """What SudachiDict normalises the one-character word ``ch`` to, both ways round."""
-    from archive.search.readings import morphemes
-
     return {m.normalized for m in morphemes(ch, fold=False) if len(m.normalized) == 1}
 
 
@@ -150,15 +129,3 @@ def variant_table() -> dict[int, str]:
 def fold_variants(text: str) -> str:
     """Fold old and variant kanji to their class's representative: 學國澤 → 学国沢."""
     return text.translate(variant_table())
-
-
-@functools.cache
-def _official_table() -> dict[int, str]:
-    return {ord(old): new for old, new in _joyo_pairs()}
-
-
-def fold_official(text: str) -> str:
-    """Only the official old → new pairs (學→学, 國→国, 澤→沢): what a reader of the text
-    would say is the same character. The dictionary reads the result; the looser families
-    of :func:`fold_variants` are for matching only (囃 would become 咋 and be misread)."""
-    return text.translate(_official_table())
