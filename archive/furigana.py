@@ -224,10 +224,36 @@ def _word_segments(surface: str, reading: str, grade: int) -> Iterable[Segment]:
             yield Segment(part)
             continue
         i = 0
-        for chunk, chunk_reading in _split_run(part, r) or [(part, r)]:
+        groups = _split_run(part, r) or [(part, r)]
+        if len(groups) == 1:
+            groups = _split_pair(part, r, taught) or groups
+        for chunk, chunk_reading in groups:
             known = all(taught[i : i + len(chunk)])
             yield Segment(chunk, None if known else chunk_reading)
             i += len(chunk)
+
+
+_SMALL = set("ぁぃぅぇぉゃゅょゎっんー")
+
+
+def _split_pair(pair: str, reading: str, taught: list[bool]) -> list[tuple[str, str]] | None:
+    """A two-kanji word whose untaught kanji's reading the dictionary lacks (模 in 模様 is
+    も; its entry for 模 gives only かたぎ): when the taught kanji is read, at its end of the
+    word, with one of its own dictionary readings, the rest of the reading is the other's,
+    so only the untaught kanji gets the ruby."""
+    if len(pair) != 2 or taught[0] == taught[1]:
+        return None
+    known = 0 if taught[0] else 1
+    with _lock:
+        own = {_hira(m.reading_form()) for m in _dictionary().lookup(pair[known])}
+    for r in sorted(own, key=len, reverse=True):
+        if not r or len(r) >= len(reading):
+            continue
+        if known == 1 and reading.endswith(r) and reading[0] not in _SMALL:
+            return [(pair[0], reading[: -len(r)]), (pair[1], r)]
+        if known == 0 and reading.startswith(r) and reading[len(r)] not in _SMALL:
+            return [(pair[0], r), (pair[1], reading[len(r) :])]
+    return None
 
 
 def _merge(parts: Iterable[Segment]) -> list[Segment]:
