@@ -283,6 +283,8 @@ def check_page(screen: Screen, name: str, axe: str, taught: str) -> list[str]:
         problems.append(f"{overflow}px wider than the window")
     header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
     FIGURES["header"][f"{mode} {screen.viewport[0]}x{screen.viewport[1]}"] = round(header)
+    if name == "step" and screen.viewport[0] >= 768:
+        primary = [*primary, "#lesson-zoom-in", "#closer-button"]  # not under the sticky bar
     if name == "step" and screen.viewport[0] < 768:
         # on a phone the question follows the picture and the step's text: one scroll down
         # (not yet on the first screen; see the issue's closing note)
@@ -438,7 +440,7 @@ def test_read_aloud_speaks_the_content_in_the_pages_language(browser, base_url: 
 def test_teachers_pick_a_region_for_a_lesson_step(browser, base_url: str) -> None:
     """Zoom into an item and the page offers the step to paste into a lesson file: item,
     page and the region on screen in page pixels (the same numbers the player zooms to)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page = browser.new_page(viewport={"width": 1280, "height": 1440})
     try:
         page.goto(f"{base_url}/items/sashida-nikki?mode=standard&lang=ja")
         page.wait_for_function("() => window.kuraViewer && window.kuraViewer.world.getItemCount()")
@@ -461,7 +463,7 @@ def test_teachers_pick_a_region_for_a_lesson_step(browser, base_url: str) -> Non
         assert page.text_content("#region-xywh") == f"{x},{y},{w},{h}"
         folder = os.environ.get("KURA_SCREENSHOTS")
         if folder:
-            page.locator("#region-picker").scroll_into_view_if_needed()
+            page.evaluate("document.querySelector('.viewer-toolbar').scrollIntoView()")
             page.screenshot(path=str(Path(folder) / "teachers-region.png"))
     finally:
         page.close()
