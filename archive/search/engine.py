@@ -155,27 +155,31 @@ class IndexArrays:
         return found
 
     # -- evaluation -------------------------------------------------------------------
+    # Each node gives (ids, scores): the documents it matches, ascending and unique, and
+    # their scores. Only the documents a node matches are touched (a dense array over the
+    # whole index per node cost most of a query's time at 100,000 records).
 
     def evaluate(
         self, q: Q.Query, trace: list[tuple[str, np.ndarray]] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(mask, scores) over every document for ``q``; deleted documents never match.
-        With ``trace``, each node marked with a ``why`` adds (why, its mask) to it."""
-        mask, score = self._eval(q, trace)
-        mask = mask & self.live
-        return mask, np.where(mask, score, 0.0)
+        With ``trace``, each node marked with a ``why`` adds (why, the ids it matched)."""
+        ids, scores = self._eval(q, trace)
+        keep = self.live[ids]
+        mask = np.zeros(self.size, dtype=bool)
+        mask[ids[keep]] = True
+        dense = np.zeros(self.size)
+        dense[ids[keep]] = scores[keep]
+        return mask, dense
 
-    def _empty(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros(self.size, dtype=bool), np.zeros(self.size)
-
-    def _eval(self, q: Q.Query, trace: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-        mask, score = self._node(q, trace)
+    def _eval(self, q: Q.Query, trace: list | None = None) -> Hits:
+        ids, scores = self._node(q, trace)
         why = getattr(q, "why", None)
         if trace is not None and why is not None:
-            trace.append((why, mask))
-        return mask, score
+            trace.append((why, ids[self.live[ids]]))
+        return ids, scores
 
-    def _node(self, q: Q.Query, trace: list | None) -> tuple[np.ndarray, np.ndarray]:
+    def _node(self, q: Q.Query, trace: list | None) -> Hits:
         if isinstance(q, DateQuery):
             return self._date(q)
         if isinstance(q, Q.Term):
@@ -183,56 +187,50 @@ class IndexArrays:
         if isinstance(q, Q.NumericRange) and q.fieldname in ("start", "end", "sort_date"):
             return self._range(q)
         if isinstance(q, Q.And):
-            mask, score = np.ones(self.size, dtype=bool), np.zeros(self.size)
-            for sub in q.subqueries:
-                m, s = self._eval(sub, trace)
-                mask &= m
-                score += s
-            return mask, np.where(mask, score, 0.0) * q.boost
+            parts = [self._eval(sub, trace) for sub in q.subqueries]  # all: the trace
+            if not parts:
+                return self._all()
+            parts.sort(key=lambda p: len(p[0]))
+            ids, scores = parts[0]
+            for other in parts[1:]:
+                if not len(ids):
+                    break
+                ids, scores = _intersect((ids, scores), other)
+            return ids, scores * q.boost
         if isinstance(q, Q.Or):
-            mask, score = self._empty()
-            count = np.zeros(self.size, dtype=np.int32) if q.minmatch else None
-            for sub in q.subqueries:
-                m, s = self._eval(sub, trace)
-                mask |= m
-                score += s
-                if count is not None:
-                    count += m
-            if count is not None:
-                mask = count >= q.minmatch
-                score = np.where(mask, score, 0.0)
-            return mask, score * q.boost
+            ids, scores = _union([self._eval(sub, trace) for sub in q.subqueries], q.minmatch)
+            return ids, scores * q.boost
         if isinstance(q, Q.Prefix):
             return self._prefix(q)
         if isinstance(q, Q.Phrase):
             return self._phrase(q)
         if isinstance(q, Q.Every):
-            return np.ones(self.size, dtype=bool), np.zeros(self.size)
+            return self._all()
         if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
-            return self._empty()
-        mask = np.zeros(self.size, dtype=bool)  # anything else: Whoosh, constant score
-        mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
-        return mask, mask * float(getattr(q, "boost", 1.0))
+            return _NONE
+        ids = np.unique(np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64))
+        return ids, np.full(len(ids), float(getattr(q, "boost", 1.0)))  # Whoosh, constant
 
-    def _term(self, field: str, text, boost: float) -> tuple[np.ndarray, np.ndarray]:
-        mask, score = self._empty()
+    def _all(self) -> Hits:
+        return np.arange(self.size, dtype=np.int64), np.zeros(self.size)
+
+    def _term(self, field: str, text, boost: float) -> Hits:
         if field not in self.schema:
-            return mask, score
+            return _NONE
         text = _text(self.schema[field].to_bytes(text)) if not isinstance(text, str) else text
         ids, weights = self.postings(field, text)
         if not len(ids):
-            return mask, score
-        mask[ids] = True
+            return _NONE
         if self.schema[field].scorable:
             idf = log(self.size / (len(ids) + 1)) + 1
             avg = self.reader.field_length(field) / (self.size or 1) or 1.0
             fl = self.lengths(field)[ids]
-            score[ids] = idf * (weights * (_K1 + 1)) / (weights + _K1 * ((1 - _B) + _B * fl / avg))
+            scores = idf * (weights * (_K1 + 1)) / (weights + _K1 * ((1 - _B) + _B * fl / avg))
         else:
-            score[ids] = 1.0
-        return mask, score * boost
+            scores = np.ones(len(ids))
+        return ids, scores * boost
 
-    def _prefix(self, q: Q.Prefix) -> tuple[np.ndarray, np.ndarray]:
+    def _prefix(self, q: Q.Prefix) -> Hits:
         """Scored as Whoosh scores it: the sum of its terms' scores (the boost applies from
         two terms on)."""
         terms = []
@@ -242,14 +240,10 @@ class IndexArrays:
                 break
         if len(terms) == 1:
             return self._term(q.fieldname, terms[0], 1.0)
-        mask, score = self._empty()
-        for term in terms:
-            m, s = self._term(q.fieldname, term, 1.0)
-            mask |= m
-            score += s
-        return mask, score * q.boost
+        ids, scores = _union([self._term(q.fieldname, term, 1.0) for term in terms])
+        return ids, scores * q.boost
 
-    def _date(self, q: DateQuery) -> tuple[np.ndarray, np.ndarray]:
+    def _date(self, q: DateQuery) -> Hits:
         """Overlapping records scored by their fit, and those whose text names a year in the
         span (scored a little lower); the better of the two counts."""
         span = q.span
@@ -261,9 +255,8 @@ class IndexArrays:
             ids, _ = self.postings("years", str(year))
             if len(ids):
                 fit[ids] = np.maximum(fit[ids], _NAMED_YEAR_SHARE / width)
-        mask = fit > 0
-        score = np.where(mask, DATE_WEIGHT * (0.25 + 0.75 * fit), 0.0)
-        return mask, score * q.boost
+        ids = np.flatnonzero(fit > 0)
+        return ids, DATE_WEIGHT * (0.25 + 0.75 * fit[ids]) * q.boost
 
     def near_terms(
         self, field: str, text: str, limit: int = _NEAR_TERMS, *, whole: bool = True
@@ -339,26 +332,26 @@ class IndexArrays:
                 self._heads[key] = found
         return found
 
-    def _range(self, q: Q.NumericRange) -> tuple[np.ndarray, np.ndarray]:
+    def _range(self, q: Q.NumericRange) -> Hits:
         values = getattr(self, q.fieldname)
         mask = self.dated.copy()
         if q.start is not None:
             mask &= values >= q.start if not q.startexcl else values > q.start
         if q.end is not None:
             mask &= values <= q.end if not q.endexcl else values < q.end
-        return mask, mask * float(q.boost)
+        ids = np.flatnonzero(mask)
+        return ids, np.full(len(ids), float(q.boost))
 
-    def _phrase(self, q: Q.Phrase) -> tuple[np.ndarray, np.ndarray]:
-        mask, score = np.ones(self.size, dtype=bool), np.zeros(self.size)
-        for word in dict.fromkeys(q.words):
-            m, s = self._term(q.fieldname, word, q.boost)
-            mask &= m
-            score += s
-        candidates = np.flatnonzero(mask & self.live)
-        if len(candidates) and len(q.words) > 1:
-            mask = np.zeros(self.size, dtype=bool)
-            mask[self._in_order(q, candidates)] = True
-        return mask, np.where(mask, score, 0.0)
+    def _phrase(self, q: Q.Phrase) -> Hits:
+        parts = [self._term(q.fieldname, word, q.boost) for word in dict.fromkeys(q.words)]
+        ids, scores = parts[0] if parts else _NONE
+        for other in parts[1:]:
+            ids, scores = _intersect((ids, scores), other)
+        live = ids[self.live[ids]]
+        if len(live) and len(q.words) > 1:
+            keep = np.isin(ids, self._in_order(q, live), assume_unique=True)
+            ids, scores = ids[keep], scores[keep]
+        return ids, scores
 
     def _in_order(self, q: Q.Phrase, candidates: np.ndarray) -> np.ndarray:
         """The candidates where the phrase's words stand next to each other, in order."""
@@ -396,6 +389,33 @@ class IndexArrays:
                         out[int(ids[i])] = m._values[i]
                 m._next_block()
         return out
+
+
+Hits = tuple[np.ndarray, np.ndarray]
+"""(ids, scores): ascending unique document numbers and their scores."""
+_NONE: Hits = (np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def _intersect(a: Hits, b: Hits) -> Hits:
+    common, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return common, a[1][ia] + b[1][ib]
+
+
+def _union(parts: list[Hits], minmatch: int = 0) -> Hits:
+    """The documents of any part (of at least ``minmatch`` parts), scores summed."""
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _NONE
+    if len(parts) == 1 and minmatch <= 1:
+        return parts[0]
+    ids = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    found, where = np.unique(ids, return_inverse=True)
+    total = np.bincount(where, weights=scores, minlength=len(found))
+    if minmatch > 1:
+        keep = np.bincount(where, minlength=len(found)) >= minmatch
+        return found[keep], total[keep]
+    return found, total
 
 
 def _text(term) -> str:

@@ -266,7 +266,7 @@ class SearchIndex:
             sort = "id"
         trace: list[tuple[str, np.ndarray]] = []
         mask, scores = arrays.evaluate(_filtered(kq.build(parsed, thesaurus), wanted), trace)
-        alone = {why: bool(m.any()) for why, m in trace if why.startswith("word:")}
+        alone = {why: len(ids) > 0 for why, ids in trace if why.startswith("word:")}
         relaxed = False
         strict = int(mask.sum())
         if strict < _FEW and not parsed.empty:
@@ -310,7 +310,7 @@ class SearchIndex:
                         type=display.get("type", ""),
                         pages=int(display.get("pages", 0)),
                         why=explain(
-                            [why for why, m in trace if m[docnum]],
+                            [why for why, ids in trace if _holds(ids, int(docnum))],
                             needles,
                             display,
                             stored.get("start"),
@@ -341,6 +341,12 @@ class SearchIndex:
                 [alone.get(f"word:{i}", False) for i in range(len(parsed.words))],
             )
         return result
+
+
+def _holds(ids: np.ndarray, docnum: int) -> bool:
+    """Whether the ascending ``ids`` hold ``docnum``."""
+    at = int(np.searchsorted(ids, docnum))
+    return at < len(ids) and int(ids[at]) == docnum
 
 
 def _filtered(q: Q.Query, wanted: Q.Query | None) -> Q.Query:
