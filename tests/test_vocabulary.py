@@ -81,3 +81,10 @@ def test_kids_pages_have_furigana_in_the_site_chrome(client: FlaskClient) -> Non
     assert "<ruby>狭山丘陵<rp>(</rp><rt>さやまきゅうりょう</rt>" in page
     standard = client.get("/items/sayama-muraezu?mode=standard").get_data(as_text=True)
     assert "<ruby>" not in standard
+
+
+def test_an_english_lesson_leads_with_its_english_title(client: FlaskClient) -> None:
+    page = client.get("/lessons/mukashi-no-dogu?lang=en").get_data(as_text=True)
+    assert '<h1 class="page-title" lang="en">Old tools and daily life</h1>' in page
+    index = client.get("/lessons/?lang=en").get_data(as_text=True)
+    assert '<span class="card-title" lang="en">Old tools and daily life</span>' in index
