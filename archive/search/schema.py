@@ -142,9 +142,15 @@ def _spoken(texts: list[str]) -> tuple[str, list[str]]:
         lines.append(
             "".join(m.reading if m.pos in ("名詞", "接尾辞", "接頭辞") else " " for m in ms)
         )
-        for m in (*ms, *morphemes(text, mode="A")):  # 瑞穂町殿ケ谷 and 殿ケ谷
+        for m in ms:
             if m.pos == "名詞" and len(m.reading) >= 2:
                 romaji.append(_romaji(m.reading))
+                if len(m.surface) >= 4:  # 瑞穂町殿ケ谷 and its short units, 殿ケ谷
+                    romaji += [
+                        _romaji(a.reading)
+                        for a in morphemes(m.surface, mode="A")
+                        if a.pos == "名詞" and len(a.reading) >= 2
+                    ]
     return "\n".join(lines), [r for r in dict.fromkeys(romaji) if len(r) >= 3]
 
 
