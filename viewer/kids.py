@@ -54,10 +54,11 @@ def local_readings() -> tuple[tuple[str, str], ...]:
 
 
 def ruby_text(text: str, grade: int) -> str:
-    """Escaped text with ``<ruby>`` over the kanji above ``grade``."""
+    """Escaped text with ``<ruby>`` over the kanji above ``grade`` (quotes escaped too, as
+    Jinja's autoescape does, so no text ever reads as an attribute)."""
     out = []
     for seg in segments(text, grade, dict(local_readings())):
-        body = html.escape(seg.text, quote=False)
+        body = html.escape(seg.text)
         if seg.reading is None:
             out.append(body)
         else:
@@ -105,7 +106,7 @@ def add_furigana(page: str, grade: int) -> str:
         elif skip_name or not _KANJI.search(piece):
             out.append(piece)
         elif kana_only:
-            out.append(html.escape(kana_text(html.unescape(piece), grade), quote=False))
+            out.append(html.escape(kana_text(html.unescape(piece), grade)))
         else:
             out.append(ruby_text(html.unescape(piece), grade))
     return "".join(out)
