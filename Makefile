@@ -4,7 +4,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk gcc libjpeg62-turbo-dev
+APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk poppler-utils gcc libjpeg62-turbo-dev
 JPEGSTREAM := ingest/.jpegstream-built
 VENDOR := viewer/static/vendor
 PORT ?= 8000
@@ -20,7 +20,8 @@ $(VENV)/.installed: pyproject.toml
 deps: system-deps $(VENV)/.installed vendor $(JPEGSTREAM)
 
 # Debian packages the tests need: libmagic1 (iiif-validator), libvips-tools (benchmark anchor),
-# chromium and fonts-noto-cjk (browser tests of the viewer, driven by Playwright), gcc and
+# chromium and fonts-noto-cjk (browser tests of the viewer, driven by Playwright), poppler-utils
+# (pdfinfo reads the printed worksheet's PDF), gcc and
 # libjpeg62-turbo-dev (the scanline JPEG decoder below).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
