@@ -198,7 +198,8 @@ class IndexArrays:
                 ids, scores = _intersect((ids, scores), other)
             return ids, scores * q.boost
         if isinstance(q, Q.Or):
-            ids, scores = _union([self._eval(sub, trace) for sub in q.subqueries], q.minmatch)
+            parts = [self._eval(sub, trace) for sub in q.subqueries]
+            ids, scores = _union(parts, q.minmatch, self.size)
             return ids, scores * q.boost
         if isinstance(q, Q.Prefix):
             return self._prefix(q)
@@ -240,7 +241,7 @@ class IndexArrays:
                 break
         if len(terms) == 1:
             return self._term(q.fieldname, terms[0], 1.0)
-        ids, scores = _union([self._term(q.fieldname, term, 1.0) for term in terms])
+        ids, scores = _union([self._term(q.fieldname, t, 1.0) for t in terms], size=self.size)
         return ids, scores * q.boost
 
     def _date(self, q: DateQuery) -> Hits:
@@ -401,8 +402,9 @@ def _intersect(a: Hits, b: Hits) -> Hits:
     return common, a[1][ia] + b[1][ib]
 
 
-def _union(parts: list[Hits], minmatch: int = 0) -> Hits:
-    """The documents of any part (of at least ``minmatch`` parts), scores summed."""
+def _union(parts: list[Hits], minmatch: int = 0, size: int = 0) -> Hits:
+    """The documents of any part (of at least ``minmatch`` parts), scores summed. Large
+    unions are summed over the whole index (``size`` documents) instead of sorted."""
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return _NONE
@@ -410,6 +412,10 @@ def _union(parts: list[Hits], minmatch: int = 0) -> Hits:
         return parts[0]
     ids = np.concatenate([p[0] for p in parts])
     scores = np.concatenate([p[1] for p in parts])
+    if size and len(ids) > size // 16:
+        counts = np.bincount(ids, minlength=size)
+        found = np.flatnonzero(counts >= max(minmatch, 1))
+        return found, np.bincount(ids, weights=scores, minlength=size)[found]
     found, where = np.unique(ids, return_inverse=True)
     total = np.bincount(where, weights=scores, minlength=len(found))
     if minmatch > 1:

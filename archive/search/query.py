@@ -284,7 +284,11 @@ def word_query(word: str, thesaurus: Thesaurus | None = None) -> Q.Query | None:
             options.append(text)
         options.append(Q.Term("words", word, boost=2.0))
         if parts := compound_parts(word):  # 祭礼帳 for 鎮守祭礼入用帳
-            split = [_text_query(p) for p in parts]
+            # a one-character ending (帳) as the end of a run, never every bigram it starts
+            split = [
+                _text_query(p) if len(p) > 1 else Q.Or([Q.Term("title", p), Q.Term("body", p)])
+                for p in parts
+            ]
             options.append(labelled(Q.And([p for p in split if p is not None], boost=0.7), "split"))
         if kana_only(word):
             if (r := _reading_query(word)) is not None:

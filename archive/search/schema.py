@@ -41,7 +41,7 @@ from archive.search.dictionary import readings as dictionary_readings
 from archive.search.readings import morphemes, reading, romaji_words
 from archive.search.readings import romaji as _romaji
 
-SCHEMA_VERSION = 4  # 3: readings of all text, loose readings, glosses, named years; 4: trigrams
+SCHEMA_VERSION = 5  # 3: all readings, glosses, named years; 4: trigrams; 5: reading shown
 
 FACET_PERIODS = (
     "縄文", "弥生", "古墳", "飛鳥", "奈良", "平安", "鎌倉", "室町", "安土桃山",
@@ -124,6 +124,7 @@ class Display:
     pages: int
     thumbnail_page: str
     texts: dict[str, str]  # WHY_COLUMNS: what "why" quotes
+    reading: str = ""  # the title's reading (名称_カナ first), for "why"
 
 
 def _cells(record: dict, *columns: str) -> list[str]:
@@ -240,5 +241,6 @@ def document(record: dict) -> dict:
         pages=len(pages),
         thumbnail_page=str(pages[0].get("image", "")) if pages else "",
         texts={c: v for c in WHY_COLUMNS if (v := str(fields.get(c) or "").strip())},
+        reading=readings[0] if readings else "",
     ).__dict__
     return {k: v for k, v in doc.items() if v != ""}

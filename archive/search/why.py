@@ -136,14 +136,12 @@ def explain(
         elif kind in ("reading_body", "romaji_body"):
             line = _spoken(texts, needles, lang, body=True)
         elif kind in ("reading", "romaji"):
-            line = _spoken(texts, needles, lang, body=False)
-            if line is None and texts.get("名称"):
-                title = texts["名称"]
-                line = pick(
-                    f"読み: {to_hiragana(reading(title))}",
-                    f"reading: {romaji(reading(title))}",
-                    lang,
-                )
+            # the title's reading as indexed (no dictionary work for every hit of a page)
+            spoken = display.get("reading") or ""
+            if spoken:
+                line = pick(f"読み: {spoken}", f"reading: {romaji(spoken)}", lang)
+            else:
+                line = _spoken(texts, needles, lang, body=False)
         elif kind == "near":
             spoken = to_hiragana(reading(detail))
             line = pick(
