@@ -501,8 +501,16 @@ def publish(
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> None:
     """アーカイブを閲覧サーバーで公開する (waitress) / serve the archive with the viewer (waitress)."""
+    from archive.search.indexer import refresh_stale
     from viewer.serve import serve_dev, serve_project
 
+    stats = refresh_stale(_config(ctx).root)  # an index of an older Kura: rebuilt once
+    if stats is not None:
+        click.echo(
+            pick("検索インデックスを新しい形式で作り直しました: ", "search index rebuilt: ")
+            + stats.line(),
+            err=True,
+        )
     if dev:
         serve_dev(_config(ctx), host, port)
     else:

@@ -167,3 +167,21 @@ def test_kura_init_writes_an_empty_thesaurus_that_reads(tmp_path: Path) -> None:
     text = (tmp_path / "new" / FILE_NAME).read_text(encoding="utf-8")
     assert "kura index" in text and "[words]" in text
     assert len(load(tmp_path / "new")) == len(built_in())  # examples stay commented out
+
+
+def test_an_index_of_an_older_kura_is_rebuilt_once(tmp_path: Path) -> None:
+    from archive.search.indexer import MARKER, index_dir, refresh_stale
+
+    project = tmp_path / "archive"
+    init_project(project, "古い索引", "old index")
+    records = project / "public" / "records"
+    records.mkdir(parents=True, exist_ok=True)
+    row = ("a", "指田日記", "サシダニッキ", "", "古文書", "", "天保5年", "", "日記。", 0)
+    (records / "a.json").write_text(json.dumps(record(row), ensure_ascii=False), "utf-8")
+    rebuild(project)
+    assert refresh_stale(project) is None  # current: nothing to do
+    marker = index_dir(project) / MARKER
+    marker.write_text(json.dumps({"version": 1, "records": 1}), encoding="utf-8")
+    stats = refresh_stale(project)
+    assert stats is not None and stats.records == 1
+    assert [h.id for h in search(project, "さしだにっき").hits] == ["a"]

@@ -39,6 +39,7 @@ __all__ = [
     "load_vocabulary",
     "open_index",
     "rebuild",
+    "refresh_stale",
     "update",
 ]
 
@@ -281,6 +282,15 @@ def open_index(path: Path):
             )
         )
     return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+
+
+def refresh_stale(root: Path) -> IndexStats | None:
+    """Rebuild the project's index if it is of an older format (after an upgrade of Kura);
+    None when it is current or there is none."""
+    path = readable(index_dir(root))
+    if not path.exists() or is_current(path):
+        return None
+    return rebuild(root)
 
 
 def update(root: Path, ids: Iterable[str]) -> IndexStats:
