@@ -160,11 +160,16 @@ class IndexArrays:
     # whole index per node cost most of a query's time at 100,000 records).
 
     def evaluate(
-        self, q: Q.Query, trace: list[tuple[str, np.ndarray]] | None = None
+        self,
+        q: Q.Query,
+        trace: list[tuple[str, np.ndarray]] | None = None,
+        memo: dict | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(mask, scores) over every document for ``q``; deleted documents never match.
-        With ``trace``, each node marked with a ``why`` adds (why, the ids it matched)."""
-        ids, scores = self._eval(q, trace)
+        With ``trace``, each node marked with a ``why`` adds (why, the ids it matched).
+        ``memo`` (one dict for the queries of one search) keeps each node's result, so a
+        node shared by two queries (the relaxed tries share their parts) is evaluated once."""
+        ids, scores = self._eval(q, trace, memo)
         keep = self.live[ids]
         mask = np.zeros(self.size, dtype=bool)
         mask[ids[keep]] = True
@@ -172,14 +177,24 @@ class IndexArrays:
         dense[ids[keep]] = scores[keep]
         return mask, dense
 
-    def _eval(self, q: Q.Query, trace: list | None = None) -> Hits:
-        ids, scores = self._node(q, trace)
+    def _eval(self, q: Q.Query, trace: list | None = None, memo: dict | None = None) -> Hits:
+        if memo is not None and id(q) in memo:
+            hits, entries = memo[id(q)]
+            if trace is not None:
+                trace.extend(entries)
+            return hits
+        local: list | None = [] if (trace is not None or memo is not None) else None
+        ids, scores = self._node(q, local, memo)
         why = getattr(q, "why", None)
-        if trace is not None and why is not None:
-            trace.append((why, ids[self.live[ids]]))
+        if local is not None and why is not None:
+            local.append((why, ids[self.live[ids]]))
+        if memo is not None:
+            memo[id(q)] = ((ids, scores), local)
+        if trace is not None and local:
+            trace.extend(local)
         return ids, scores
 
-    def _node(self, q: Q.Query, trace: list | None) -> Hits:
+    def _node(self, q: Q.Query, trace: list | None, memo: dict | None = None) -> Hits:
         if isinstance(q, DateQuery):
             return self._date(q)
         if isinstance(q, Q.Term):
@@ -187,7 +202,7 @@ class IndexArrays:
         if isinstance(q, Q.NumericRange) and q.fieldname in ("start", "end", "sort_date"):
             return self._range(q)
         if isinstance(q, Q.And):
-            parts = [self._eval(sub, trace) for sub in q.subqueries]  # all: the trace
+            parts = [self._eval(sub, trace, memo) for sub in q.subqueries]  # all: the trace
             if not parts:
                 return self._all()
             parts.sort(key=lambda p: len(p[0]))
@@ -198,7 +213,7 @@ class IndexArrays:
                 ids, scores = _intersect((ids, scores), other)
             return ids, scores * q.boost
         if isinstance(q, Q.Or):
-            parts = [self._eval(sub, trace) for sub in q.subqueries]
+            parts = [self._eval(sub, trace, memo) for sub in q.subqueries]
             ids, scores = _union(parts, q.minmatch, self.size)
             return ids, scores * q.boost
         if isinstance(q, Q.Prefix):

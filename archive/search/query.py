@@ -71,6 +71,7 @@ __all__ = [
     "ParsedQuery",
     "build",
     "content_words",
+    "loosened",
     "most_words",
     "parse",
     "relaxed",
@@ -500,6 +501,20 @@ def relaxed(
     """The query's content words, each also by reading or a near spelling, all required."""
     parts = _relaxed_parts(parsed, thesaurus, fuzzy)
     return _and(parts) if parts else None
+
+
+def loosened(
+    parsed: ParsedQuery, thesaurus: Thesaurus | None = None, fuzzy: Fuzzy | None = None
+) -> list[Q.Query]:
+    """:func:`relaxed` then :func:`most_words`, built from the same parts (so an engine
+    that remembers nodes evaluates each part once)."""
+    parts = _relaxed_parts(parsed, thesaurus, fuzzy)
+    if not parts:
+        return []
+    tries = [_and(parts)]
+    if len(parts) >= 3:
+        tries.append(Q.Or(parts, minmatch=ceil(0.6 * len(parts))))
+    return tries
 
 
 def most_words(

@@ -270,13 +270,11 @@ class SearchIndex:
         relaxed = False
         strict = int(mask.sum())
         if strict < _FEW and not parsed.empty:
-            steps = (kq.relaxed, kq.most_words) if strict == 0 else (kq.relaxed,)
-            for step in steps:
-                q = step(parsed, thesaurus, arrays.near_terms)
-                if q is None:
-                    continue
+            tries = kq.loosened(parsed, thesaurus, arrays.near_terms)
+            memo: dict = {}  # the tries share their parts: each evaluated once
+            for q in tries if strict == 0 else tries[:1]:
                 more: list[tuple[str, np.ndarray]] = []
-                loose, loose_scores = arrays.evaluate(_filtered(q, wanted), more)
+                loose, loose_scores = arrays.evaluate(_filtered(q, wanted), more, memo)
                 if (loose & ~mask).any():
                     # below every hit of the query as typed, in their own order
                     top = float(loose_scores.max()) + 1.0
