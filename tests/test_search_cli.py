@@ -17,6 +17,10 @@ def _row(item_id: str, title: str, kana: str, date: str = "") -> dict:
     return {"ID": item_id, "名称": title, "名称_カナ": kana, "年代": date, "資料種別": "古文書"}
 
 
+SEARCH_JSON_KEYS = {"total", "hits", "facets", "lessons", "collections", "suggestion", "relaxed"}
+"""``kura search --json``'s shape (the same as ``/api/search``)."""
+
+
 def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> None:
     root = project()
     write_records(root, ITEMS)
@@ -29,15 +33,7 @@ def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> 
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {
-        "total",
-        "hits",
-        "facets",
-        "lessons",
-        "collections",
-        "suggestion",
-        "relaxed",
-    }
+    assert set(data) == SEARCH_JSON_KEYS
     assert data["lessons"] == data["collections"] == []  # no lessons in this project
     assert data["suggestion"] is None  # hits: nothing to suggest
     assert data["hits"][0]["id"] == "shishi"

@@ -17,6 +17,7 @@ from archive.config import load_config
 from archive.search import rebuild, search
 from archive.search.curation import curation_dir
 from archive.search.indexer import index_dir
+from tests.test_search_cli import SEARCH_JSON_KEYS
 from tests.viewer_demo import build_demo_once
 from viewer import create_app
 
@@ -160,15 +161,7 @@ def test_items_are_counted_without_lessons(curated: Path) -> None:
     assert with_lessons.facets == items_only.facets
     assert items_only.lessons == items_only.collections == []
     data = with_lessons.to_json()
-    assert set(data) == {
-        "total",
-        "hits",
-        "facets",
-        "lessons",
-        "collections",
-        "suggestion",
-        "relaxed",
-    }
+    assert set(data) == SEARCH_JSON_KEYS
     assert {"kind", "id", "title", "score", "highlights", "step", "item"} <= set(data["lessons"][0])
     # an empty query (browse every item) lists no lessons
     assert search(curated, "").lessons == []

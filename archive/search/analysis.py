@@ -148,14 +148,18 @@ def query_trigrams(normalized: str) -> list[str]:
     return list(dict.fromkeys(normalized[i : i + 3] for i in range(len(normalized) - 2)))
 
 
-class GramTokenizer(Tokenizer):
-    """Whoosh tokenizer: :func:`normalize` then :func:`grams` (index mode)."""
+class _Terms(Tokenizer):
+    """A Whoosh tokenizer that holds no state (it pickles into the schema cheaply): the
+    terms of :meth:`terms` over the normalised value, with their positions and characters."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+    def terms(self, normalized: str, index: bool) -> Iterator[tuple[str, int, int, int]]:
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -171,7 +175,7 @@ class GramTokenizer(Tokenizer):
         **kwargs: object,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for term, pos, start, end in grams(normalize(value), index=mode != "query"):
+        for term, pos, start, end in self.terms(normalize(value), mode != "query"):
             token.text = term
             token.boost = 1.0
             token.stopped = False
@@ -183,37 +187,21 @@ class GramTokenizer(Tokenizer):
             yield token
 
 
-class ReadingTokenizer(Tokenizer):
+class GramTokenizer(_Terms):
+    """Whoosh tokenizer: :func:`normalize` then :func:`grams` (index mode)."""
+
+    def terms(self, normalized: str, index: bool) -> Iterator[tuple[str, int, int, int]]:
+        return grams(normalized, index=index)
+
+
+class ReadingTokenizer(_Terms):
     """Whoosh tokenizer of the reading fields: :func:`normalize` then :func:`reading_grams`
     (no positions: order is in the trigrams)."""
 
     bigrams = True
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for term in reading_grams(normalize(value), bigrams=self.bigrams):
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            yield token
+    def terms(self, normalized: str, index: bool) -> Iterator[tuple[str, int, int, int]]:
+        return ((t, 0, 0, 0) for t in reading_grams(normalized, bigrams=self.bigrams))
 
 
 class TrigramTokenizer(ReadingTokenizer):
