@@ -280,7 +280,9 @@ def word_query(word: str, thesaurus: Thesaurus | None = None) -> Q.Query | None:
         elif (text := _text_query(latin)) is not None:
             options.append(text)
     else:
-        text = _text_query(word)
+        # kana of three or more: the readings (trigrams, in order) hold the titles' and texts'
+        # kana too; its bigrams in the text match anywhere, and cost most at 100,000 records
+        text = None if kana_only(word) and len(word) >= 3 else _text_query(word)
         if text is not None:
             options.append(text)
         options.append(Q.Term("words", word, boost=2.0))
