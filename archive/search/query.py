@@ -394,6 +394,7 @@ _FUNCTION_POS = (
 """What a query is made with, not about (anything else Sudachi finds is kept: in kana it
 often cannot tell what a word is, タワー in たわー)."""
 _MAX_CONTENT_WORDS = 8
+_NEAR_WHOLE_MAX = 10  # longer words are sentences: their content words are searched instead
 
 
 def content_words(word: str) -> list[str]:
@@ -473,7 +474,9 @@ def _relaxed_parts(
         pieces = content_words(raw if rest == word else rest) if rest.strip() else []
         if not pieces and not known:
             pieces = [word]
-        if pieces != [word] and not known and (whole := _near(word, fuzzy)) is not None:
+        # the whole word nearly spelt (a typo), not a sentence: its pieces are the query then
+        near_whole = pieces != [word] and not known and len(word) <= _NEAR_WHOLE_MAX
+        if near_whole and (whole := _near(word, fuzzy)) is not None:
             # the whole word spelt nearly right counts more than its pieces one by one
             whole.boost = 4.0
             parts.append(Q.Or([_and([_loosely(p, thesaurus, fuzzy) for p in pieces]), whole]))
