@@ -165,3 +165,39 @@ def test_a_year_ranks_the_same_year_first_then_narrower_ranges(search_project: P
     ranked = sorted(by_id, key=lambda i: -by_id[i][0])
     assert [width[i] for i in ranked] == sorted(width[i] for i in ranked), ranked
     assert width[ranked[0]] == 0
+
+
+def test_searches_from_many_threads_at_once(search_project: Path) -> None:  # noqa: F811
+    """The viewer searches from several threads: a Sudachi tokenizer (relaxed queries, why)
+    and Whoosh's posting files (shared file positions) must not be used by two at once."""
+    import threading
+
+    from archive.search.indexer import index_dir
+    from archive.search.searcher import SearchIndex
+
+    index = SearchIndex(index_dir(search_project))  # cold: nothing read or cached yet
+    queries = [
+        "さやま",
+        "1834",
+        "学校沿革詩",
+        "狭山丘陵の写真を見たい",
+        "sayamma",
+        "江戸時代",
+        "日記",
+    ]
+    errors: list[BaseException] = []
+    expected = {q: [h.id for h in search(search_project, q).hits] for q in queries}
+
+    def run(q: str) -> None:
+        try:
+            assert [h.id for h in index.search(q).hits] == expected[q]
+        except BaseException as exc:  # reported below, with the query
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(queries[i % len(queries)],)) for i in range(42)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    index.close()
+    assert errors == []

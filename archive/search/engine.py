@@ -91,6 +91,9 @@ class IndexArrays:
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0  # postings held in self._terms
         self._lock = threading.Lock()
+        # Whoosh's readers share file positions: two threads reading postings, lengths,
+        # positions or a lexicon at once read each other's bytes. One read at a time.
+        self.read_lock = threading.RLock()
         self._vocab_index: tuple | None = None
         self._heads: dict[tuple[str, int], tuple[list[str], frozenset[str]]] = {}
 
@@ -106,19 +109,24 @@ class IndexArrays:
         """Each document's length of ``field`` (as Whoosh stores it, one byte)."""
         found = self._lengths.get(field)
         if found is None:
-            found = np.zeros(self.size, dtype=np.float64)
-            table = _byte_to_length_table()
-            for seg, offset in self.reader.leaf_readers():
-                try:
-                    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-                    col = seg._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-                    raw = np.fromiter(col or (), np.int64, seg.doc_count_all() if col else 0)
-                    found[offset : offset + len(raw)] = table[raw]
-                except (AttributeError, ImportError):  # another codec: the slow, public way
-                    for i in range(seg.doc_count_all()):
-                        found[offset + i] = seg.doc_field_length(i, field, 0) or 0
+            with self.read_lock:
+                found = self._read_lengths(field)
             self._lengths[field] = found
+        return found
+
+    def _read_lengths(self, field: str) -> np.ndarray:
+        found = np.zeros(self.size, dtype=np.float64)
+        table = _byte_to_length_table()
+        for seg, offset in self.reader.leaf_readers():
+            try:
+                from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+                col = seg._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                raw = np.fromiter(col or (), np.int64, seg.doc_count_all() if col else 0)
+                found[offset : offset + len(raw)] = table[raw]
+            except (AttributeError, ImportError):  # another codec: the slow, public way
+                for i in range(seg.doc_count_all()):
+                    found[offset + i] = seg.doc_field_length(i, field, 0) or 0
         return found
 
     # -- posting lists ----------------------------------------------------------------
@@ -133,14 +141,15 @@ class IndexArrays:
                 return found
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
-        for seg, offset in self.reader.leaf_readers():
-            if (field, text) not in seg:
-                continue
-            m = seg.postings(field, text)
-            m = getattr(m, "child", m)  # deletions are the live mask's job
-            block_ids, block_weights = _read_all(m)
-            ids.append(block_ids + offset)
-            weights.append(block_weights)
+        with self.read_lock:
+            for seg, offset in self.reader.leaf_readers():
+                if (field, text) not in seg:
+                    continue
+                m = seg.postings(field, text)
+                m = getattr(m, "child", m)  # deletions are the live mask's job
+                block_ids, block_weights = _read_all(m)
+                ids.append(block_ids + offset)
+                weights.append(block_weights)
         found = (
             np.concatenate(ids) if ids else np.zeros(0, np.int64),
             np.concatenate(weights) if weights else np.zeros(0, np.float64),
@@ -224,7 +233,8 @@ class IndexArrays:
             return self._all()
         if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
             return _NONE
-        ids = np.unique(np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64))
+        with self.read_lock:
+            ids = np.unique(np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64))
         return ids, np.full(len(ids), float(getattr(q, "boost", 1.0)))  # Whoosh, constant
 
     def _all(self) -> Hits:
@@ -250,10 +260,11 @@ class IndexArrays:
         """Scored as Whoosh scores it: the sum of its terms' scores (the boost applies from
         two terms on)."""
         terms = []
-        for term in self.reader.expand_prefix(q.fieldname, q.text):
-            terms.append(_text(term))
-            if len(terms) >= _MAX_PREFIX_TERMS:
-                break
+        with self.read_lock:
+            for term in self.reader.expand_prefix(q.fieldname, q.text):
+                terms.append(_text(term))
+                if len(terms) >= _MAX_PREFIX_TERMS:
+                    break
         if len(terms) == 1:
             return self._term(q.fieldname, terms[0], 1.0)
         ids, scores = _union([self._term(q.fieldname, t, 1.0) for t in terms], size=self.size)
@@ -337,8 +348,9 @@ class IndexArrays:
         if found is None:
             heads: set[str] = set()
             complete: set[str] = set()
-            for term in self.reader.lexicon(field):
-                text = _text(term)
+            with self.read_lock:
+                lexicon = [_text(t) for t in self.reader.lexicon(field)]
+            for text in lexicon:
                 if len(text) >= length > 0:
                     heads.add(text[:length])
                     if len(text) == length:
@@ -374,9 +386,10 @@ class IndexArrays:
         fmt = self.schema[q.fieldname].format
         starts: dict[int, set[int]] | None = None
         for k, word in enumerate(q.words):
-            values = self._values(q.fieldname, word, candidates)
-            if values is None:  # not Whoosh's own codec: let Whoosh check the phrase
-                return np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
+            with self.read_lock:
+                values = self._values(q.fieldname, word, candidates)
+                if values is None:  # not Whoosh's own codec: let Whoosh check the phrase
+                    return np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
             found = {d: {p - k for p in fmt.decode_positions(v)} for d, v in values.items()}
             if starts is None:
                 starts = found

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -44,18 +45,35 @@ class Morpheme(NamedTuple):
     pos: str = "名詞"  # Sudachi's part of speech (first level): 名詞, 動詞, 助詞 …
 
 
-@functools.cache
-def _tokenizer(mode: str) -> tuple[object, object]:
-    from sudachipy import Dictionary, SplitMode
+_DICTIONARY_LOCK = threading.Lock()
+_THREAD = threading.local()
 
-    dictionary = Dictionary(dict="core")
-    return dictionary.tokenizer(mode=getattr(SplitMode, mode)), dictionary
+
+@functools.cache
+def _dictionary() -> object:
+    from sudachipy import Dictionary
+
+    with _DICTIONARY_LOCK:
+        return Dictionary(dict="core")
+
+
+def _tokenizer(mode: str) -> tuple[object, object]:
+    """This thread's tokenizer of ``mode`` and the dictionary: a Sudachi tokenizer cannot be
+    used by two threads at once (the viewer searches from several), the dictionary can."""
+    from sudachipy import SplitMode
+
+    found = getattr(_THREAD, "tokenizers", None)
+    if found is None:
+        found = _THREAD.tokenizers = {}
+    if mode not in found:
+        found[mode] = _dictionary().tokenizer(mode=getattr(SplitMode, mode))
+    return found[mode], _dictionary()
 
 
 def sudachi_dictionary() -> object:
     """The process's SudachiPy dictionary (SudachiDict-core), loaded once; other Japanese
     text tools (furigana) make their own tokenizers from it."""
-    return _tokenizer("C")[1]
+    return _dictionary()
 
 
 _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}

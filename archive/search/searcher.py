@@ -290,7 +290,8 @@ class SearchIndex:
         if total > first:
             needles = parsed.needles
             for docnum in _page(arrays, matched, scores, sort, first, per_page):
-                stored = searcher.stored_fields(int(docnum))
+                with arrays.read_lock:
+                    stored = searcher.stored_fields(int(docnum))
                 display = stored.get("display") or {}
                 highlights = {"title": mark(display.get("title", ""), needles)}
                 if display.get("summary"):
