@@ -33,10 +33,20 @@ def build_demo_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def running(app) -> Iterator[str]:
     """The app on waitress at 127.0.0.1 on a free port, in a thread; yields its base URL."""
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:
+        # waitress's own run() loops until the sockets are closed under it, and a close from
+        # this thread while it waits in select() fails there (EBADF): loop until told to stop
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.1, map=server._map, use_poll=True, count=1)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
+        server.asyncore.close_all(server._map)  # the listener, the trigger and open connections
