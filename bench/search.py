@@ -88,9 +88,9 @@ sys.path.insert(0, str(ROOT))
 
 import jaconv  # noqa: E402
 
-from archive.era import era_range  # noqa: E402
 from archive.search.indexer import learn_readings, write_index, writer_procs  # noqa: E402
 from archive.search.searcher import SearchIndex  # noqa: E402
+from tests.records import record_of  # noqa: E402
 
 TARGETS = {"p95_ms": 50.0, "p99_ms": 150.0, "recall": 0.95, "mrr": 0.9, "kind_floor": 0.8}
 TARGET_SIZE = 100_000
@@ -231,27 +231,7 @@ def kunrei(kana: str) -> str:
 
 def make_record(item_id: str, fields: dict[str, str], pages: int = 0) -> dict:
     """An item record shaped as ingest writes it (records/{id}.json)."""
-    date = fields.get("年代", "")
-    span = era_range(date) if date else None
-    split = lambda c: [p.strip() for p in fields.get(c, "").split(";") if p.strip()]  # noqa: E731
-    return {
-        "kura_record": 1,
-        "id": item_id,
-        "title": fields["名称"],
-        "fields": {"ID": item_id, **fields},
-        "extra": {},
-        "date": {
-            "text": date,
-            "start": span.start if span else None,
-            "end": span.end if span else None,
-        }
-        if date
-        else None,
-        "keywords": split("キーワード"),
-        "designations": split("文化財分類"),
-        "pages": [{"image": f"p{i}"} for i in range(pages)],
-        "files": [],
-    }
+    return record_of({"ID": item_id, **fields}, pages)
 
 
 def synthetic(n: int, seed: int = 3) -> list[dict]:

@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import load_config
 from tests.conftest import import_or_missing, needs
-from tests.viewer_demo import build_demo_once, running
-from viewer import create_app
+from tests.viewer_demo import chromium, demo_served
 
 playwright_api = import_or_missing("playwright.sync_api", "Playwright for Python")
 
@@ -36,17 +34,14 @@ pytestmark = needs(CHROMIUM.exists(), "Debian's chromium")
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = build_demo_once(tmp_path_factory)
-    with running(create_app(load_config(root))) as url:
+    with demo_served(tmp_path_factory) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM))
+    with chromium(playwright_api, CHROMIUM) as browser:
         yield browser
-        browser.close()
 
 
 class Watched:

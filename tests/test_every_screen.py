@@ -32,11 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import load_config
 from archive.furigana import kanji_grade
 from tests.conftest import REQUIRE_COMPONENTS, import_or_missing, needs
-from tests.viewer_demo import build_demo_once, running
-from viewer import create_app
+from tests.viewer_demo import chromium, demo_served
 
 playwright_api = import_or_missing("playwright.sync_api", "Playwright for Python")
 
@@ -74,17 +72,14 @@ FIGURES: dict[str, object] = {"header": {}, "focus": {}, "target": {}, "text": {
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = build_demo_once(tmp_path_factory)
-    with running(create_app(load_config(root))) as url:
+    with demo_served(tmp_path_factory) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM))
+    with chromium(playwright_api, CHROMIUM) as browser:
         yield browser
-        browser.close()
     report = os.environ.get("KURA_SCREEN_REPORT")
     if report:
         Path(report).write_text(json.dumps(FIGURES, ensure_ascii=False, indent=1), "utf-8")

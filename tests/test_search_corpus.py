@@ -14,6 +14,7 @@ import pytest
 from archive.era import era_range
 from archive.project import init_project
 from archive.search import rebuild
+from tests.records import record_of
 
 # (id, 名称, 名称_カナ, 名称_英語, 資料種別, 文化財分類, 年代, 場所名称, 概要, pages)
 ITEMS = [
@@ -298,25 +299,7 @@ def record(row: tuple) -> dict:
         "場所名称": place,
         "概要": summary,
     }
-    span = era_range(date) if date else None
-    return {
-        "kura_record": 1,
-        "id": item_id,
-        "title": title,
-        "fields": fields,
-        "extra": {},
-        "date": {
-            "text": date,
-            "start": span.start if span else None,
-            "end": span.end if span else None,
-        }
-        if date
-        else None,
-        "keywords": [],
-        "designations": [d for d in designation.split(";") if d],
-        "pages": [{"image": f"p{i}"} for i in range(pages)],
-        "files": [],
-    }
+    return record_of(fields, pages)
 
 
 def write_records(project: Path, rows: list[tuple]) -> None:

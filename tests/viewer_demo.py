@@ -50,3 +50,25 @@ def running(app) -> Iterator[str]:
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()
         server.asyncore.close_all(server._map)  # the listener, the trigger and open connections
+
+
+@contextmanager
+def demo_served(tmp_path_factory) -> Iterator[str]:
+    """The demo archive (built once per run) served by the viewer; yields its base URL."""
+    from archive.config import load_config
+    from viewer import create_app
+
+    root = build_demo_once(tmp_path_factory)
+    with running(create_app(load_config(root))) as url:
+        yield url
+
+
+@contextmanager
+def chromium(playwright_api, executable: Path) -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(executable))
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -11,7 +11,8 @@ judgement because an engine disagrees with it; fix it only if it misreads what t
 ``RECORDS`` are shaped as Kura's ingest writes ``records/{id}.json`` (without the image and
 ingest bookkeeping). ``QUERIES`` are :class:`Query` tuples; ``KINDS`` lists the query kinds in
 a fixed order. Loading validates the files and raises :class:`ValueError` naming the file and
-line of the first problem. Standard library only, plus ``archive.era.era_range``.
+line of the first problem. Records are built by ``tests/records.py`` (which reads 年代 with
+``archive.era.era_range``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import csv
 from pathlib import Path
 from typing import NamedTuple
 
-from archive.era import era_range
+from tests.records import record_of
 
 __all__ = ["COLUMNS", "KINDS", "QUERIES", "RECORDS", "Query", "load_queries", "load_records"]
 
@@ -74,37 +75,11 @@ class Query(NamedTuple):
     intent: str
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(";") if part.strip()]
-
-
 def _record(row: dict[str, str], n: int) -> dict:
-    """One sheet row as Kura's ingest writes records/{id}.json (metadata part)."""
+    """One sheet row as Kura's ingest writes records/{id}.json (metadata part); one scanned
+    page for two records in three, none for the rest (deterministic)."""
     fields = {column: row[column] for column in COLUMNS if row[column]}
-    date = None
-    if row["年代"]:
-        years = era_range(row["年代"])
-        date = {
-            "text": row["年代"],
-            "start": years.start if years else None,
-            "end": years.end if years else None,
-        }
-    return {
-        "kura_record": 1,
-        "id": row["ID"],
-        "title": row["名称"],
-        "row": n,
-        "fields": fields,
-        "extra": {},
-        "rights": "",
-        "viewing_direction": "",
-        "date": date,
-        "keywords": _split(row["キーワード"]),
-        "designations": _split(row["文化財分類"]),
-        # one scanned page for two records in three, none for the rest (deterministic)
-        "pages": [{"image": "p0"}] if n % 3 else [],
-        "files": [],
-    }
+    return record_of(fields, pages=1 if n % 3 else 0, row=n)
 
 
 def load_records(path: Path = RECORDS_CSV) -> list[dict]:
