@@ -54,14 +54,6 @@ _NAMED_YEAR_SHARE = 0.8  # a year the text names counts a little below the recor
 _NEAR_TERMS = 24
 
 
-class _Everything(frozenset):
-    def __contains__(self, item: object) -> bool:
-        return True
-
-
-_ALL = _Everything()
-
-
 def _byte_to_length_table() -> np.ndarray:
     from whoosh.util.numeric import byte_to_length
 
@@ -296,12 +288,13 @@ class IndexArrays:
         for length in (len(text) - 1, len(text), len(text) + 1):
             if length < 1:
                 continue
-            heads, complete = self._candidates(field, length, whole)
+            heads, complete = self._candidates(field, length)
             for head, dist, _ in process.extract(
                 text, heads, scorer=Levenshtein.distance, score_cutoff=1, limit=limit
             ):
-                if head != text and (head in complete or not whole):
-                    found.append((dist, head not in complete, head))
+                partial = complete is not None and head not in complete
+                if head != text and not (whole and partial):
+                    found.append((dist, partial, head))
         found.sort()
         return list(dict.fromkeys(h for _, _, h in found))[:limit]
 
@@ -329,12 +322,11 @@ class IndexArrays:
                 self._vocab_index = found
         return found
 
-    def _candidates(
-        self, field: str, length: int, whole: bool
-    ) -> tuple[list[str], frozenset | set]:
+    def _candidates(self, field: str, length: int) -> tuple[list[str], frozenset[str] | None]:
+        """Words of ``length`` to compare with, and which of them are whole terms (None: all
+        are, the vocabulary's words)."""
         if field in ("words", "romaji") and self._vocabulary:
-            words = self._by_length()[0].get((field, length), [])
-            return words, _ALL
+            return self._by_length()[0].get((field, length), []), None
         if field not in self.schema:
             return [], frozenset()
         return self._heads_of(field, length)

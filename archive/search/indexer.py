@@ -129,12 +129,18 @@ def learn_readings(records: Iterable[dict | None]) -> dict[str, str]:
     return learned
 
 
-def _saved_learned(path: Path) -> dict[str, str]:
+def _read_table(file: Path) -> dict[str, str]:
+    """A JSON object of strings kept beside the index ({} when missing or unreadable: both
+    tables are helps, rebuilt by the next ``kura index``)."""
     try:
-        found = json.loads((path / LEARNED).read_text(encoding="utf-8"))
+        found = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _saved_learned(path: Path) -> dict[str, str]:
+    return _read_table(path / LEARNED)
 
 
 def write_index(
@@ -155,11 +161,7 @@ def write_index(
 
 def load_vocabulary(path: Path) -> dict[str, str]:
     """The index's title words → their romaji ('' for words not in kana)."""
-    try:
-        found = json.loads((path / VOCABULARY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    return _read_table(path / VOCABULARY)
 
 
 def save_vocabulary(path: Path, words: Iterable[str], known: dict[str, str] | None = None) -> None:

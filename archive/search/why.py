@@ -8,7 +8,7 @@ the column (kept in the index as ``texts``) where the query's words or readings 
 
 from __future__ import annotations
 
-from archive.era import era_span
+from archive.era import era_range, era_span
 from archive.i18n import pick
 from archive.model import YearRange
 from archive.search.analysis import kana_only, normalize, to_hiragana
@@ -86,8 +86,6 @@ def _date(label: str, start: int | None, end: int | None, date: str, lang: str |
     elif span is not None and span.start != span.end:
         said = f"{label} = {span.start}–{span.end}"
     else:
-        from archive.era import era_range
-
         found = era_range(label)
         said = f"{label} = {found.start}" if found and found.start == found.end else label
         span = found
