@@ -305,7 +305,7 @@ def measure(pool, procs, server: Server, path: str, size: int, args, keep: bool)
 def build_demo(target: Path) -> None:
     t0 = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "archive", "demo", str(target), "--no-serve", "-j", "2"],
+        [sys.executable, "-m", "kura", "demo", str(target), "--no-serve", "-j", "2"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         check=True,
@@ -389,7 +389,7 @@ def main() -> None:
         py = sys.executable
         port = free_port()
         serve = ["serve", "--host", HOST, "--port", str(port), "--threads", str(args.threads)]
-        kura = start("kura", [py, "-m", "archive", "-C", str(root), *serve], port, work)
+        kura = start("kura", [py, "-m", "kura", "-C", str(root), *serve], port, work)
         servers.append(kura)
         static = {}
         for proto in ("HTTP/1.1", "HTTP/1.0"):

@@ -47,7 +47,7 @@ def build(root: Path) -> Path:
 
 
 def ingest_cmd(root: Path) -> list[str]:
-    return [sys.executable, "-m", "archive", "-C", str(root), "ingest", "--jobs", "1"]
+    return [sys.executable, "-m", "kura", "-C", str(root), "ingest", "--jobs", "1"]
 
 
 def comparable(store: LocalStore) -> dict[str, object]:

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.store import TEMP_MARK, LocalStore
+from kura.cli import cli
 from tests.test_crash import (
     build_small,
     change_small,

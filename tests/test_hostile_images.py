@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from archive.cli import cli
 from archive.config import load_config
 from archive.fixity import verify
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 from tests.conftest import make_scan, write_sheet
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.store import LocalStore
+from kura.cli import cli
 
 HEADER = "ID,名称,概要,所有者等,年代\r\n"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.config import load_config
 from archive.store import TEMP_MARK, LocalStore
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 from tests.conftest import make_scan, write_sheet
 
 
@@ -287,7 +287,7 @@ def test_python_dash_m_archive_works(tmp_path: Path) -> None:
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "archive", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "kura", "--version"], capture_output=True, text=True, check=True
     )
     assert "kura" in out.stdout
 

@@ -11,11 +11,11 @@ import jsonschema
 from click.testing import CliRunner
 
 from archive.changes import update_feed
-from archive.cli import cli
 from archive.config import load_config
 from archive.opendata import COLUMNS, build_csv, safe_cell
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 
 # The 文化財一覧 items, in order, written out here from the standard (not from the module):
 # 推奨データセット「文化財一覧」 data-item definition (内閣官房IT総合戦略室; mirrored in

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.config import load_config
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 from viewer import create_app
 
 

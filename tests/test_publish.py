@@ -14,10 +14,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.publish import CRASH_ENV, rebase, render
 from archive.store import LocalStore, open_store
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 from tests.conftest import make_scan
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ def test_base_url_defaults_to_public_url(published) -> None:
 def test_killed_publish_resumes(published, s3env: Seaweed) -> None:
     root, target = published
     env = {**os.environ, **s3env.env(), CRASH_ENV: "25", "KURA_LANG": "en"}
-    args = [sys.executable, "-m", "archive", "-C", str(root), "publish", "--to", target]
+    args = [sys.executable, "-m", "kura", "-C", str(root), "publish", "--to", target]
     args += ["--base-url", PUBLIC, "-j", "4"]
     killed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
     assert killed.returncode == 137, killed.stderr

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.config import load_config
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 from tests.conftest import import_or_missing, needs
 from tests.viewer_demo import running
 from viewer import create_app

@@ -12,10 +12,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.errors import StoreError
 from archive.s3store import CACHE_DOCUMENT, CACHE_TILE, S3Store
 from archive.store import open_store
+from kura.cli import cli
 
 if TYPE_CHECKING:
     from tests.s3server import Seaweed

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.search.indexer import index_dir
+from kura.cli import cli
 from tests.test_search_corpus import ITEMS, write_records
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.config import load_config
 from archive.search import rebuild, search
 from archive.search.curation import curation_dir
 from archive.search.indexer import index_dir
+from kura.cli import cli
 from tests.test_search_cli import SEARCH_JSON_KEYS
 from tests.viewer_demo import build_demo_once
 from viewer import create_app

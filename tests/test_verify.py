@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.config import load_config
 from archive.fixity import fixity_key, verify
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 from tests.conftest import make_scan
 
 

@@ -10,10 +10,10 @@ import bagit
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.config import load_config
 from archive.store import TEMP_MARK, LocalStore
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
 
 
 def kura(root: Path, *args: str) -> object:

@@ -590,7 +590,7 @@ def test_kura_serve_options(
     from click.testing import CliRunner
 
     import viewer.serve
-    from archive.cli import cli
+    from kura.cli import cli
 
     calls = []
     monkeypatch.setattr(viewer.serve.waitress, "serve", lambda app, **kw: calls.append(kw))

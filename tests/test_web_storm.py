@@ -48,7 +48,7 @@ def server(demo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     port = free_port()
     log = (tmp_path_factory.mktemp("storm") / "server.log").open("w+")
     process = subprocess.Popen(
-        [sys.executable, "-m", "archive", "-C", str(demo_root), "serve", "--port", str(port)],
+        [sys.executable, "-m", "kura", "-C", str(demo_root), "serve", "--port", str(port)],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=log,

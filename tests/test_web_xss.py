@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from archive.cli import cli
 from archive.config import load_config
 from archive.project import init_project, toml_string
+from kura.cli import cli
 from tests.conftest import import_or_missing, make_scan, needs, write_sheet
 from tests.viewer_demo import running
 from tests.web_checks import (

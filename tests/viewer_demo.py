@@ -12,7 +12,7 @@ import pytest
 import waitress
 from click.testing import CliRunner
 
-from archive.cli import cli
+from kura.cli import cli
 
 _lock = threading.Lock()
 
