@@ -647,7 +647,7 @@ def _fs_type(folder: Path) -> str:
 def _kura_code() -> dict[str, str]:
     """A short digest of each Kura source file the run depends on (the code changes often)."""
     root = HERE.parent
-    names = ["ingest/pyramid.py", "ingest/pixels.py", "ingest/images.py", "ingest/tiles.py"]
+    names = ["ingest/pyramid.py", "ingest/pixels.py", "ingest/images.py", "manifests/tiles.py"]
     names.append("archive/store.py")
     return {
         name: hashlib.sha256((root / name).read_bytes()).hexdigest()[:12]

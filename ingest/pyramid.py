@@ -29,7 +29,7 @@ from archive.store import TreeWriter
 from ingest import native
 from ingest.memory import new_pixels, release_rows
 from ingest.pixels import JpegPage, JpegRows, JpegStreamError, TiffRows, jpeg_streaming
-from ingest.tiles import TileFile, info_json, pyramid_files, scale_factors
+from manifests.tiles import TileFile, info_json, pyramid_files, scale_factors
 
 HALVING_STRIP = 128  # output rows per halving task (one band of 256 rows in)
 TILES_PER_TASK = 8  # tiles of a band encoded by one task: fewer tasks, less overhead

@@ -1,6 +1,6 @@
 """ingest.pyramid: real level-0 pyramids written into a LocalStore, walked like a viewer.
 
-The walker reads only ``info.json`` (never ``ingest.tiles``): it builds every URL
+The walker reads only ``info.json`` (never ``manifests.tiles``): it builds every URL
 OpenSeadragon's IIIFTileSource requests (an independent model of its ``getTileUrl``, the
 twin of the one in test_tiles.py), every ``sizes`` entry and ``full/max``, and checks each
 file is there, is a JPEG of exactly the size the URL asks for, and shows the right part of

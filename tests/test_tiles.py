@@ -1,8 +1,8 @@
-"""ingest.tiles: IIIF Image API 3.0 level-0 tile arithmetic, with no images.
+"""manifests.tiles: IIIF Image API 3.0 level-0 tile arithmetic, with no images.
 
 The expected paths below are worked out by hand, and the property tests check the tree
 against an independent model of what OpenSeadragon's ``IIIFTileSource`` requests (written
-here from its ``getTileUrl``, not from ``ingest.tiles``): a level-0 server can only answer
+here from its ``getTileUrl``, not from ``manifests.tiles``): a level-0 server can only answer
 the URLs it wrote in advance, so every URL a viewer builds from ``info.json`` must be there.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.tiles import (
+from manifests.tiles import (
     TileFile,
     info_json,
     level_size,

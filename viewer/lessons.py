@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from archive.errors import StoreError
 from archive.furigana import furigana_html, furigana_text
 from archive.lessons import LESSON_ID, Lesson, Step
-from ingest.tiles import level_tiles, scale_factors
+from manifests.tiles import level_tiles, scale_factors
 from manifests.lesson import AUDIENCE_LABELS
 from manifests.urls import Urls
 from viewer import prefs
