@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -58,8 +59,22 @@ def test_index_and_search_json(tmp_path: Path, project: Callable[..., Path]) -> 
     assert "sayama" in result.output
     result = runner.invoke(cli, ["-C", str(root), "search", "sayamma", "--json"])
     assert json.loads(result.output)["suggestion"] == "sayama"  # did you mean
-    result = runner.invoke(cli, ["-C", str(root), "search", "x", "--filter", "nope"])
-    assert result.exit_code != 0
+    # a filter that is not FIELD=VALUE is a usage error (click's exit code 2), naming it
+    result = runner.invoke(
+        cli, ["--lang", "en", "-C", str(root), "search", "x", "--filter", "nope"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for --filter: 'nope' is not FIELD=VALUE"
+    )
+    # a field no filter has is Kura's own error (exit code 1), listing the ones there are
+    result = runner.invoke(
+        cli, ["--lang", "en", "-C", str(root), "search", "x", "--filter", "nope=1"]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        "error: unknown filter 'nope' (known: type, designation, period, place, images, year)"
+    ]
 
 
 def test_search_without_index_is_one_clear_error(project: Callable[..., Path]) -> None:
@@ -109,15 +124,27 @@ def test_search_the_demo_archive(tmp_path_factory) -> None:
         assert result.exit_code == 0, result.output
         return json.loads(result.output)
 
-    data = hits("むさしむらやま")
-    assert data["total"] > 0
+    # むさしむらやま is the reading of 武蔵村山: every row of the demo's sheet with the name
+    # in any field (an address, a place, an owner), and no other
+    with (root / "items.csv").open(encoding="utf-8-sig", newline="") as sheet:
+        rows = list(csv.DictReader(sheet))
+    named = {row["ID"] for row in rows if any("武蔵村山" in value for value in row.values())}
+    assert 0 < len(named) < len(rows)  # the premise: some rows have it, some do not
+    data = hits("むさしむらやま", "--limit", "100")
+    assert data["total"] == len(named)
+    assert {h["id"] for h in data["hits"]} == named
     assert all({"id", "title", "score", "highlights"} <= set(h) for h in data["hits"])
     assert hits("さしだにっき")["hits"][0]["id"] == "sashida-nikki"
     assert "sashida-nikki" in {h["id"] for h in hits("天保")["hits"]}
     assert "sashida-nikki" in {h["id"] for h in hits("１８３４")["hits"]}
-    result = runner.invoke(cli, ["--lang", "ja", "-C", str(root), "search", "むさしむらやま"])
+    result = runner.invoke(
+        cli, ["--lang", "ja", "-C", str(root), "search", "むさしむらやま", "--limit", "100"]
+    )
     assert result.exit_code == 0, result.output
-    assert "件" in result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"{len(named)} 件"
+    listed = [line.split("\t")[0] for line in lines[1:] if line and line[0] != "\t"]
+    assert set(listed[: len(named)]) == named  # one line per hit, then the lessons
     result = runner.invoke(cli, ["--lang", "ja", "-C", str(root), "search", "せんばこき"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
