@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from archive.config import CONFIG_NAME
+from archive.config import CONFIG_NAME, Config
 from archive.errors import KuraError
 from archive.sheet import COLUMNS
 
@@ -18,7 +18,7 @@ KURA_TOML = """\
 
 # 公開URLの基点。IIIF の id はすべてここから始まります。
 # The public base URL; every IIIF id starts with it.
-base_url = "http://127.0.0.1:8000"
+base_url = {base_url}
 
 # タイルと JSON を CDN やバケットから配るときの公開 URL (空なら閲覧サーバー自身が配ります)。
 # 設定すると閲覧画面の IIIF リンクがそこを指し、kura publish の --base-url の既定になります。
@@ -62,7 +62,7 @@ value = {{ ja = {holder_ja}, en = {holder_en} }}
 # 提供者 (IIIF provider) / the provider
 [provider]
 label = {{ ja = {holder_ja}, en = {holder_en} }}
-homepage = ""
+homepage = {homepage}
 """
 
 SHEET_HEADERS = list(COLUMNS)
@@ -104,8 +104,39 @@ def toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def init_project(target: Path, title_ja: str = "", title_en: str = "") -> list[Path]:
+def kura_toml(
+    title_ja: str,
+    title_en: str,
+    *,
+    base_url: str = Config.base_url,
+    holder_ja: str = "",
+    holder_en: str = "",
+    homepage: str = "",
+) -> str:
+    """kura.toml's text: the commented settings with these values (every other setting at its
+    default). ``holder_*`` is shown as 所蔵 (IIIF requiredStatement) and names the provider."""
+    return KURA_TOML.format(
+        base_url=toml_string(base_url),
+        title_ja=toml_string(title_ja),
+        title_en=toml_string(title_en),
+        holder_ja=toml_string(holder_ja),
+        holder_en=toml_string(holder_en),
+        homepage=toml_string(homepage),
+    )
+
+
+def init_project(
+    target: Path,
+    title_ja: str = "",
+    title_en: str = "",
+    *,
+    base_url: str = Config.base_url,
+    holder_ja: str = "",
+    holder_en: str = "",
+    homepage: str = "",
+) -> list[Path]:
     """Create a new project in ``target``; refuses to overwrite an existing kura.toml or sheet.
+    The titles default to the folder's name; the other values are :func:`kura_toml`'s.
     Returns the paths created."""
     target = Path(target)
     for name in (CONFIG_NAME, "items.csv"):
@@ -115,11 +146,13 @@ def init_project(target: Path, title_ja: str = "", title_en: str = "") -> list[P
             )
     target.mkdir(parents=True, exist_ok=True)
     created = []
-    config = KURA_TOML.format(
-        title_ja=toml_string(title_ja or f"{target.resolve().name} デジタルアーカイブ"),
-        title_en=toml_string(title_en or f"{target.resolve().name} Digital Archive"),
-        holder_ja='""',
-        holder_en='""',
+    config = kura_toml(
+        title_ja or f"{target.resolve().name} デジタルアーカイブ",
+        title_en or f"{target.resolve().name} Digital Archive",
+        base_url=base_url,
+        holder_ja=holder_ja,
+        holder_en=holder_en,
+        homepage=homepage,
     )
     (target / CONFIG_NAME).write_text(config, encoding="utf-8")
     created.append(target / CONFIG_NAME)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from archive import __version__
+from archive.config import Config
 from archive.errors import KuraError
 from archive.i18n import current_lang, pick
 
@@ -73,11 +74,37 @@ def cli(ctx: click.Context, directory: Path, lang: str | None, endpoint_url: str
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default="", help="アーカイブの名称 (日本語) / the archive's title (ja)")
 @click.option("--title-en", default="", help="英語の名称 / the archive's title in English")
-def init(target: Path, title: str, title_en: str) -> None:
+@click.option(
+    "--base-url",
+    default=Config.base_url,
+    show_default=True,
+    help="公開URLの基点 / the public base URL",
+)
+@click.option("--holder", default="", help="所蔵・提供者 (日本語) / the holder and provider (ja)")
+@click.option("--holder-en", default="", help="英語の所蔵・提供者 / the holder in English")
+@click.option("--homepage", default="", help="提供者のウェブサイト / the provider's homepage")
+def init(
+    target: Path,
+    title: str,
+    title_en: str,
+    base_url: str,
+    holder: str,
+    holder_en: str,
+    homepage: str,
+) -> None:
     """新しいアーカイブを TARGET に作る / create a new archive project in TARGET."""
     from archive.project import init_project
 
-    for path in init_project(target, title, title_en):
+    created = init_project(
+        target,
+        title,
+        title_en,
+        base_url=base_url,
+        holder_ja=holder,
+        holder_en=holder_en,
+        homepage=homepage,
+    )
+    for path in created:
         click.echo(pick(f"作成: {path}", f"created: {path}"))
     click.echo(
         pick(
@@ -526,8 +553,8 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> 
 def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
     """デモ用アーカイブを作って公開する / build the demo archive and serve it."""
     from archive.config import load_config
-    from ingest.demo import build_demo
     from ingest.pipeline import Ingest, IngestOptions
+    from kura.demo import build_demo
 
     build_demo(target, base_url=f"http://{host}:{port}")
     summary = Ingest(load_config(target), IngestOptions(jobs=jobs)).run()

@@ -3,25 +3,20 @@ real deliveries contain, cheap idempotent re-builds, and an ingest that re-runs 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
 from archive.config import load_config
 from archive.errors import KuraError
 from archive.project import SHEET_HEADERS, init_project
 from archive.sheet import read_sheet
-from ingest.demo import (
-    DEMO_TITLE_EN,
-    DEMO_TITLE_JA,
-    HOMEPAGE,
-    SCANS,
-    build_demo,
-    set_toml_value,
-)
 from ingest.pipeline import Ingest, IngestOptions
+from kura.cli import cli
+from kura.demo import DEMO_TITLE_EN, DEMO_TITLE_JA, HOMEPAGE, build_demo
+from kura.demo.scans import SCANS
 
 BASE = "http://127.0.0.1:8000"
 
@@ -166,19 +161,24 @@ def test_refuses_to_overwrite_a_real_archive(tmp_path: Path) -> None:
     assert not any((tmp_path / "scans").iterdir())
 
 
-def test_set_toml_value_edits_one_line_and_adds_missing_keys() -> None:
-    text = '# top\nbase_url = "a"\n\n# the title\n[title]\nja = "x"\n\n[provider]\nhomepage = ""\n'
-    assert set_toml_value(text, None, "base_url", '"b"') == text.replace('"a"', '"b"')
-    added = set_toml_value(text, "title", "en", '"y"')
-    assert tomllib.loads(added)["title"] == {"ja": "x", "en": "y"}
-    assert added.index('en = "y"') < added.index("[provider]")
-    top = set_toml_value("# c\n\n# about t\n[t]\nk = 1\n", None, "base_url", '"u"')
-    assert (
-        top == '# c\nbase_url = "u"\n\n# about t\n[t]\nk = 1\n'
-    )  # before the next section's comment
-    new_section = set_toml_value("a = 1\r\n", "provider", "homepage", '"h"')
-    assert tomllib.loads(new_section) == {"a": 1, "provider": {"homepage": "h"}}
-    assert "\n" not in new_section.replace("\r\n", "")  # line ends kept
+def test_init_takes_what_the_demo_needs(tmp_path: Path) -> None:
+    args = ["--base-url", "https://archive.example.jp", "--homepage", "https://example.jp/"]
+    args += ["--title", "見本市の蔵", "--holder", "見本市", "--holder-en", "Mihon City"]
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "p"), *args])
+    assert result.exit_code == 0, result.output
+    config = load_config(tmp_path / "p")
+    assert config.base_url == "https://archive.example.jp"
+    assert config.title["ja"] == "見本市の蔵"
+    assert config.required_statement["value"] == {"ja": "見本市", "en": "Mihon City"}
+    assert config.provider == {
+        "label": {"ja": "見本市", "en": "Mihon City"},
+        "homepage": "https://example.jp/",
+    }
+    # without them, the same commented file with empty holder and homepage
+    init_project(tmp_path / "q")
+    plain = (tmp_path / "q" / "kura.toml").read_text(encoding="utf-8")
+    assert 'base_url = "http://127.0.0.1:8000"' in plain and 'homepage = ""' in plain
+    assert 'value = { ja = "", en = "" }' in plain
 
 
 def test_demo_ingests_and_a_rerun_does_nothing(demo: Path) -> None:

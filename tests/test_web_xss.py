@@ -131,11 +131,7 @@ note = {toml_string("メモ " + IMG + " " + SCRIPT + " " + JS_URL)}
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("xss") / "proj"
-    init_project(root, f"文書館 {SCRIPT}", f"Archive {IMG}")
-    text = (root / "kura.toml").read_text(encoding="utf-8")
-    holder = f"value = {{ ja = {toml_string('所蔵 ' + SVG)}, en = {toml_string(IMG)} }}"
-    text = text.replace('value = { ja = "", en = "" }', holder)
-    (root / "kura.toml").write_text(text, encoding="utf-8")
+    init_project(root, f"文書館 {SCRIPT}", f"Archive {IMG}", holder_ja=f"所蔵 {SVG}", holder_en=IMG)
     assert load_config(root).title["ja"] == f"文書館 {SCRIPT}"  # kura init escapes for TOML
     row = {column: hostile(i) for i, column in enumerate(TEXT_COLUMNS)}
     rows = [
