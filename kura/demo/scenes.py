@@ -37,6 +37,11 @@ def _dancer(rng: random.Random, scale: float) -> tuple[Image.Image, Image.Image]
         getattr(p, kind)(box_or_points, fill=tone, **kw)
         getattr(m, kind)(box_or_points, fill=255, **kw)
 
+    def trapezoid(top: float, bottom: float, y0: float, y1: float, tone: int) -> None:
+        """Half-widths ``top`` at y0 and ``bottom`` at y1, about the centre line."""
+        points = [(cx - top * s, y0 * s), (cx + top * s, y0 * s)]
+        shape("polygon", [*points, (cx + bottom * s, y1 * s), (cx - bottom * s, y1 * s)], tone)
+
     # hakama (legs), wide and dark, feet apart
     shape(
         "polygon",
@@ -54,16 +59,7 @@ def _dancer(rng: random.Random, scale: float) -> tuple[Image.Image, Image.Image]
     for fx in (-200, 180):
         shape("ellipse", (cx + (fx - 70) * s, 1420 * s, cx + (fx + 70) * s, 1480 * s), 200)
     # kimono body with sleeves
-    shape(
-        "polygon",
-        [
-            (cx - 190 * s, 420 * s),
-            (cx + 190 * s, 420 * s),
-            (cx + 210 * s, 860 * s),
-            (cx - 210 * s, 860 * s),
-        ],
-        178,
-    )
+    trapezoid(190, 210, 420, 860, 178)
     for side in (-1, 1):
         shape(
             "polygon",
@@ -101,16 +97,7 @@ def _dancer(rng: random.Random, scale: float) -> tuple[Image.Image, Image.Image]
     shape("ellipse", (cx - 130 * s, 548 * s, cx + 130 * s, 612 * s), 225)
     p.ellipse((cx - 130 * s, 548 * s, cx + 130 * s, 612 * s), outline=50, width=round(8 * s))
     # the cloth hanging from the lion head over the dancer's face
-    shape(
-        "polygon",
-        [
-            (cx - 150 * s, 300 * s),
-            (cx + 150 * s, 300 * s),
-            (cx + 190 * s, 470 * s),
-            (cx - 190 * s, 470 * s),
-        ],
-        120,
-    )
+    trapezoid(150, 190, 300, 470, 120)
     for k in range(-4, 5):
         p.line(
             [(cx + k * 34 * s, 305 * s), (cx + k * 42 * s, 468 * s)], fill=95, width=round(5 * s)
