@@ -14,6 +14,38 @@ DEFAULT_MAX_PIXELS = 1_000_000_000  # a 600-megapixel map scan fits with room to
 
 
 @dataclass(frozen=True)
+class Limits:
+    """``[limits]`` in kura.toml: how much of an input Kura reads before it refuses it.
+
+    Each refusal is one line naming the file (row and column where there is one) and the
+    limit; the rest of the run goes on. The defaults are far above what a city's sheet,
+    lesson or scan needs and low enough that a small hostile file cannot exhaust memory.
+    """
+
+    # data rows read from the sheet (rows past it are refused, one error)
+    sheet_rows: int = 200_000
+    # columns read from the sheet (Kura has 25; cells further right are refused, one error)
+    sheet_columns: int = 256
+    # characters in one cell, above the csv module's default field limit (131,072) and
+    # far above Excel's own 32,767; a longer cell fails its row only
+    cell_chars: int = 1_000_000
+    # megabytes of a .csv file, or of the uncompressed XML inside an .xlsx (what openpyxl
+    # parses): a 511 KB workbook can unpack to 500 MB
+    sheet_mb: int = 100
+    # pages (frames) of one multi-page TIFF
+    tiff_pages: int = 5_000
+
+
+LIMIT_RANGES = {  # key → (lowest, highest) accepted in kura.toml
+    "sheet_rows": (1, 10_000_000),
+    "sheet_columns": (25, 16_384),
+    "cell_chars": (1_000, 100_000_000),
+    "sheet_mb": (1, 10_000),
+    "tiff_pages": (1, 1_000_000),
+}
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings of one archive project (the folder holding kura.toml)."""
 
@@ -39,6 +71,7 @@ class Config:
     opendata_code: str = ""
     municipality: str = ""
     metadata_license: str = "http://creativecommons.org/publicdomain/zero/1.0/"
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def store_dir(self) -> Path:
@@ -69,13 +102,35 @@ def _lang_map(value: object, key: str, path: Path) -> dict[str, str]:
     )
 
 
-def _int(data: dict, key: str, default: int, low: int, high: int, path: Path) -> int:
+def _int(
+    data: dict, key: str, default: int, low: int, high: int, path: Path, name: str = ""
+) -> int:
     value = data.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        key = name or key
         raise ConfigError(
             f"{path}: 「{key}」は {low}〜{high} の整数にしてください / {key} must be an integer in {low}..{high} (got {value!r})"
         )
     return value
+
+
+def _limits(data: dict, path: Path) -> Limits:
+    table = data.get("limits", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [limits] は表にしてください / [limits] must be a table")
+    unknown = sorted(set(table) - set(LIMIT_RANGES))
+    if unknown:
+        raise ConfigError(
+            f"{path}: [limits] に知らない項目があります: {', '.join(unknown)}（使えるのは "
+            f"{', '.join(LIMIT_RANGES)}） / unknown [limits] key(s): {', '.join(unknown)} "
+            f"(known: {', '.join(LIMIT_RANGES)})"
+        )
+    default = Limits()
+    values = {
+        key: _int(table, key, getattr(default, key), low, high, path, f"limits.{key}")
+        for key, (low, high) in LIMIT_RANGES.items()
+    }
+    return Limits(**values)
 
 
 def load_config(root: Path) -> Config:
@@ -147,4 +202,5 @@ def load_config(root: Path) -> Config:
         max_pixels=_int(data, "max_pixels", DEFAULT_MAX_PIXELS, 1, 10**11, path),
         keep_masters=bool(data.get("keep_masters", True)),
         sheet=str(data.get("sheet", "")),
+        limits=_limits(data, path),
     )

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.config import Config
+from archive.config import Config, Limits
 from archive.era import era_range
 from archive.errors import SheetError
 from archive.model import Item, Level, Problem, YearRange
@@ -100,36 +100,105 @@ class SheetResult:
 # --- reading files ------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> tuple[list[str], list[Row]]:
+def read_rows(path: Path, limits: Limits | None = None) -> tuple[list[str], list[Row]]:
     """The header row and the non-empty data rows of a .csv/.tsv/.txt or .xlsx file.
 
     Each row comes with its spreadsheet row number (the header is usually row 1).
     """
-    return _read_rows(Path(path), str(path))
+    headers, rows, _problems = _read_rows(Path(path), str(path), limits or Limits())
+    return headers, rows
 
 
-def _read_rows(path: Path, shown: str) -> tuple[list[str], list[Row]]:
+def _read_rows(
+    path: Path, shown: str, limits: Limits
+) -> tuple[list[str], list[Row], list[Problem]]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise SheetError(f"{shown}: ファイルがありません / file not found")
     if suffix in TEXT_SUFFIXES:
-        records = _text_records(path, shown)
+        records = _text_records(path, shown, limits)
     elif suffix in EXCEL_SUFFIXES:
-        records = _xlsx_records(path, shown)
+        records = _xlsx_records(path, shown, limits)
     else:
         raise SheetError(
             f"{shown}: 「{suffix or '拡張子なし'}」は読めません。Excel で「Excel ブック (.xlsx)」か"
             f"「CSV UTF-8」形式で保存し直してください / cannot read {suffix or 'this'} files; "
             "save the sheet as an Excel workbook (.xlsx) or as CSV (UTF-8)"
         )
-    rows = [(number, cells) for number, cells in records if any(c.strip() for c in cells)]
+    rows, problems = _bounded(records, shown, limits)
     if not rows:
         raise SheetError(f"{shown}: 見出し行がありません（空のファイル） / the sheet is empty")
-    (_, header), data = rows[0], rows[1:]
-    return [_clean_header(h) for h in header], data
+    (number, header), data = rows[0], rows[1:]
+    for index, text in enumerate(header):
+        if _BAD_BYTE.search(text):
+            raise SheetError(
+                f"{shown}: {number}行目 {column_letter(index)}列の見出しに UTF-8 として読めない"
+                f"バイト（{_bad_bytes(text)}）があります。「CSV UTF-8」で保存し直してください / "
+                f"row {number}, column {column_letter(index)}: the header has bytes that are not "
+                f"valid UTF-8 ({_bad_bytes(text)}); save the sheet again as CSV UTF-8"
+            )
+    return [_clean_header(h) for h in header], data, problems
 
 
-def _text_records(path: Path, shown: str) -> list[Row]:
+# A record as read: its row number, its cells up to the column limit, and the index of the
+# first non-empty cell past that limit (None when there is none).
+Record = tuple[int, list[str], int | None]
+
+
+def _bounded(records, shown: str, limits: Limits) -> tuple[list[Row], list[Problem]]:
+    """The non-empty rows within the row limit; one error for the rows past it and one for
+    the cells right of the column limit (the rows themselves are kept, without them)."""
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    wide: tuple[int, int] | None = None
+    for number, cells, beyond in records:
+        if beyond is not None and wide is None:
+            wide = (number, beyond)
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) > limits.sheet_rows:  # the header and sheet_rows data rows are read
+            problems.append(
+                Problem(
+                    "error",
+                    shown,
+                    f"データ行が上限 {limits.sheet_rows:,} 行を超えるため、この行から後は読み"
+                    "ません。台帳を分けるか kura.toml の [limits] sheet_rows を上げてください",
+                    f"more than {limits.sheet_rows:,} data rows: this row and the rest are not "
+                    "read; split the sheet or raise [limits] sheet_rows in kura.toml",
+                    row=number,
+                )
+            )
+            break
+        rows.append((number, cells))
+    if wide is not None:
+        number, index = wide
+        problems.append(
+            Problem(
+                "error",
+                shown,
+                f"{column_letter(limits.sheet_columns - 1)}列より右の値は読みません（列の上限 "
+                f"{limits.sheet_columns} 列、kura.toml の [limits] sheet_columns）",
+                f"values right of column {column_letter(limits.sheet_columns - 1)} are not read "
+                f"(limit: {limits.sheet_columns} columns, [limits] sheet_columns in kura.toml)",
+                row=number,
+                column=column_letter(index),
+            )
+        )
+    return rows, problems
+
+
+def _too_big(shown: str, what_ja: str, what_en: str, size: int, limits: Limits) -> SheetError:
+    return SheetError(
+        f"{shown}: {what_ja}が大きすぎます（{size / 1e6:,.1f} MB、上限 {limits.sheet_mb} MB、"
+        f"kura.toml の [limits] sheet_mb） / {what_en} is too large ({size / 1e6:,.1f} MB; "
+        f"limit {limits.sheet_mb} MB, [limits] sheet_mb in kura.toml)"
+    )
+
+
+def _text_records(path: Path, shown: str, limits: Limits) -> list[Record]:
+    size = path.stat().st_size
+    if size > limits.sheet_mb * 1_000_000:
+        raise _too_big(shown, "ファイル", "the file", size, limits)
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
         raise SheetError(
@@ -139,12 +208,21 @@ def _text_records(path: Path, shown: str) -> list[Row]:
     text = decode_text(data, shown)
     first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    # no field can be longer than the text: cells over [limits] cell_chars fail their row
+    # (in _Checker), not the whole sheet as the csv module's 131,072 would
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[Row] = []
+    records: list[Record] = []
     number = 0
+    width = limits.sheet_columns
     try:
         for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
+            beyond = None
+            if len(cells) > width:
+                beyond = next((width + i for i, c in enumerate(cells[width:]) if c.strip()), None)
+                del cells[width:]
+            records.append((number, cells, beyond))
     except csv.Error as exc:
         raise SheetError(
             f"{shown}: {number + 1}行目が CSV として読めません / row {number + 1} is not valid CSV: {exc}"
@@ -152,14 +230,42 @@ def _text_records(path: Path, shown: str) -> list[Row]:
     return records
 
 
+# A byte that is not valid UTF-8 in a sheet that is UTF-8 otherwise, as Python's
+# "surrogateescape" keeps it: U+DC80..U+DCFF stand for the bytes 0x80..0xFF.
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _bad_bytes(text: str) -> str:
+    found = dict.fromkeys(ord(ch) - 0xDC00 for ch in _BAD_BYTE.findall(text))
+    shown = " ".join(f"0x{b:02X}" for b in list(found)[:8])
+    return shown + (" …" if len(found) > 8 else "")
+
+
+_ASCII = bytes(range(128))
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when bytes that fail as UTF-8 are a few strays among many valid UTF-8
+    characters: such a file is UTF-8 with damage, not CP932 (where Japanese text is almost
+    never valid UTF-8). Half-width kana in CP932 can pair into valid 2-byte sequences by
+    chance (ﾃｽ is 0xC3 0xBD, "ý"), at about one pair in four, far below the bar here."""
+    text = data.decode("utf-8", "surrogateescape")
+    bad = len(_BAD_BYTE.findall(text))
+    good = len(data.translate(None, _ASCII)) - bad  # bytes of valid multi-byte characters
+    return good >= 6 and bad * 20 <= good
+
+
 def decode_text(data: bytes, shown: str) -> str:
     """Decode a CSV by its content: UTF-8 (with or without BOM), UTF-16 with BOM, CP932.
 
-    charset-normalizer is asked last, and trusted only for a confident Japanese encoding.
+    A file that is UTF-8 but for a few stray bytes is read as UTF-8, the stray bytes kept
+    as U+DC80..U+DCFF (``surrogateescape``) so each cell holding one is refused naming its
+    row and column, and the other rows go on. charset-normalizer is asked last, and trusted
+    only for a confident Japanese encoding.
     """
     if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", "surrogateescape")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = ["utf-16"]  # Excel's 「Unicode テキスト」
     else:
         candidates = ["utf-8", "cp932"]
@@ -167,6 +273,8 @@ def decode_text(data: bytes, shown: str) -> str:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
+            if encoding == "utf-8" and _mostly_utf8(data):
+                return data.decode("utf-8", "surrogateescape")
             continue
     guess = _guess_encoding(data)
     if guess:
@@ -189,10 +297,43 @@ def _guess_encoding(data: bytes) -> str | None:
     return best.encoding if encoding.startswith(_JAPANESE_ENCODINGS) else None
 
 
-def _xlsx_records(path: Path, shown: str) -> list[Row]:
+_XML_PARTS = (".xml", ".rels", ".vml")  # the parts openpyxl parses
+
+
+def _check_xlsx_size(path: Path, shown: str, limits: Limits) -> None:
+    """Refuse a workbook whose XML unpacks to more than [limits] sheet_mb, before openpyxl
+    parses any of it. The sizes come from the zip's directory; a part that claims less
+    than it holds is cut at its claim by zipfile and then fails its CRC check."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [i for i in archive.infolist() if i.filename.lower().endswith(_XML_PARTS)]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SheetError(
+            f"{shown}: Excel ブック (.xlsx) として読めません。Excel で .xlsx として保存し直して"
+            f"ください / not a readable .xlsx workbook ({exc}); save it again as .xlsx"
+        ) from exc
+    total = sum(i.file_size for i in parts)
+    if total > limits.sheet_mb * 1_000_000:
+        biggest = max(parts, key=lambda i: i.file_size)
+        raise _too_big(
+            shown,
+            f"展開後の XML（最大は {biggest.filename}）",
+            f"the workbook's uncompressed XML (largest part: {biggest.filename})",
+            total,
+            limits,
+        )
+
+
+def _xlsx_records(path: Path, shown: str, limits: Limits) -> list[Record]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_size(path, shown, limits)
+    if not openpyxl.DEFUSEDXML:  # defusedxml is a dependency; refuse to parse without it
+        raise SheetError(
+            f"{shown}: defusedxml がないため .xlsx を読みません（pip install defusedxml）/ "
+            "refusing to parse .xlsx without defusedxml (pip install defusedxml)"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
         try:
@@ -202,13 +343,63 @@ def _xlsx_records(path: Path, shown: str) -> list[Row]:
                 f"{shown}: Excel ブック (.xlsx) として読めません。Excel で .xlsx として保存し直して"
                 f"ください / not a readable .xlsx workbook ({exc}); save it again as .xlsx"
             ) from exc
+        except MemoryError as exc:
+            raise _too_big(shown, "ブック", "the workbook", path.stat().st_size, limits) from exc
+        except Exception as exc:  # XML errors from lxml, ElementTree or defusedxml, and more
+            raise SheetError(
+                f"{shown}: Excel ブック (.xlsx) の中の XML が壊れています。Excel で開いて .xlsx "
+                f"として保存し直してください / the workbook's XML is damaged ({_reason(exc)}); "
+                "open it in Excel and save it again as .xlsx"
+            ) from exc
         try:
-            sheet = _pick_worksheet(book)
-            sheet.reset_dimensions()  # some writers store a wrong size
-            rows = sheet.iter_rows(values_only=True)
-            return [(n, [cell_text(v) for v in row]) for n, row in enumerate(rows, start=1)]
+            return list(_sparse_rows(_pick_worksheet(book), limits.sheet_columns))
+        except MemoryError as exc:
+            raise _too_big(shown, "ブック", "the workbook", path.stat().st_size, limits) from exc
+        except Exception as exc:
+            raise SheetError(
+                f"{shown}: ワークシートの XML が壊れています。Excel で開いて .xlsx として保存し"
+                f"直してください / the worksheet's XML is damaged ({_reason(exc)}); open it in "
+                "Excel and save it again as .xlsx"
+            ) from exc
         finally:
             book.close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _sparse_rows(sheet, width: int):
+    """Rows of a read-only worksheet as (number, cells up to ``width``, first column past
+    it). openpyxl's own iter_rows pads every row to its last cell: a sheet with one value
+    in column XFD of each of 100,000 rows would be 1.6 billion cells."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            values: list[str] = []
+            beyond = None
+            for cell in cells:
+                index = cell["column"] - 1
+                text = cell_text(cell["value"])
+                if index >= width:
+                    if beyond is None and text.strip():
+                        beyond = index
+                    continue
+                if index >= len(values):
+                    values.extend([""] * (index + 1 - len(values)))
+                values[index] = text
+            yield number, values, beyond
 
 
 def _pick_worksheet(book):
@@ -365,6 +556,51 @@ class _Row:
         return any(p.level == "error" for p in self.problems)
 
 
+# C0 and C1 control characters other than tab and line ends, DEL, and the two
+# noncharacters U+FFFE/U+FFFF: invisible, they break CSV and XML consumers and file names
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _check_cell(text: str, column: str, limit: int, row: _Row) -> str:
+    """The cell with control characters removed (warned); an error for a cell over the
+    length limit or holding bytes that are not UTF-8 (the row then fails)."""
+    if len(text) > limit:
+        row.error(
+            column,
+            f"値が長すぎます（{len(text):,} 文字、上限 {limit:,} 文字、kura.toml の [limits] "
+            "cell_chars）",
+            f"the value is too long ({len(text):,} characters; limit {limit:,}, [limits] "
+            "cell_chars in kura.toml)",
+        )
+        return ""
+    if _BAD_BYTE.search(text):
+        shown = _BAD_BYTE.sub("\ufffd", text)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        row.error(
+            column,
+            f"UTF-8 として読めないバイト（{_bad_bytes(text)}）があります: 「{shown}」。ファイルの"
+            "ほかの部分は UTF-8 です。このセルを直すか「CSV UTF-8」で保存し直してください",
+            f"bytes that are not valid UTF-8 ({_bad_bytes(text)}) in {shown!r}; the rest of "
+            "the file is UTF-8: fix this cell, or save the sheet again as CSV UTF-8",
+        )
+        return _BAD_BYTE.sub("\ufffd", text)
+    if _CONTROL.search(text):
+        found = dict.fromkeys(_CONTROL.findall(text))
+        names = " ".join(f"U+{ord(ch):04X}" for ch in list(found)[:8])
+        row.warn(
+            column,
+            f"制御文字（{names}）を取り除きました",
+            f"removed control characters ({names})",
+        )
+        return _CONTROL.sub("", text)
+    return text
+
+
+# File names Windows reserves whatever the extension ("aux.txt" is AUX); Kura writes an
+# item's files under its ID, and a city may copy the archive to a Windows machine.
+_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+
+
 def clean_id(raw: str, row: _Row) -> str | None:
     """The item id from an ID cell, or None (with an error) if it cannot be one."""
     visible = _drop_invisible(raw)
@@ -391,6 +627,24 @@ def clean_id(raw: str, row: _Row) -> str | None:
             f"ID「{stripped}」の全角文字を半角にして「{text}」としました",
             f"ID {stripped!r} contains full-width characters; using {text!r}",
         )
+    if _WINDOWS_RESERVED.fullmatch(text):
+        row.item_id = None
+        row.error(
+            "ID",
+            f"ID「{text}」は Windows で使えないファイル名（CON・PRN・AUX・NUL・COM0〜9・LPT0〜9、"
+            "拡張子付きも）なので使えません",
+            f"ID {text!r} is a file name Windows reserves (CON, PRN, AUX, NUL, COM0-9, "
+            "LPT0-9, with or without an extension); choose another",
+        )
+        return None
+    if text.endswith("."):
+        row.item_id = None
+        row.error(
+            "ID",
+            f"ID「{text}」は「.」で終われません（Windows ではファイル名の末尾の「.」が消えます）",
+            f"ID {text!r} must not end with '.' (Windows drops it from file names)",
+        )
+        return None
     if text.casefold() in RESERVED_IDS:
         row.item_id = None
         row.error(
@@ -495,13 +749,20 @@ class _Checker:
         self.ids: dict[str, int] = {}  # case-folded id → first row
         self.width = max([*layout.known, *layout.extra]) + 1
         self.id_index = next(i for i, column in layout.known.items() if column == "ID")
+        self.cell_chars = config.limits.cell_chars
+        self.named = {**layout.extra, **layout.known}  # index → column name in messages
 
     def check(self, number: int, cells: list[str]) -> tuple[Item | None, list[Problem]]:
         row = _Row(self.file, number)
         cells = cells + [""] * (self.width - len(cells))
+        # the ID first, so that the problems of the other cells name the item
+        cells[self.id_index] = _check_cell(cells[self.id_index], "ID", self.cell_chars, row)
+        item_id = clean_id(cells[self.id_index], row)
+        for index, column in self.named.items():
+            if index != self.id_index:
+                cells[index] = _check_cell(cells[index], column, self.cell_chars, row)
         fields = {column: _clean(cells[i]) for i, column in self.layout.known.items()}
         extra = {header: _clean(cells[i]) for i, header in self.layout.extra.items()}
-        item_id = clean_id(cells[self.id_index], row)
         if item_id is not None:
             row.item_id = fields["ID"] = item_id
             self._check_duplicate(item_id, row)
@@ -547,9 +808,9 @@ def display_name(path: Path, config: Config) -> str:
 def read_sheet(path: Path, config: Config) -> SheetResult:
     """Read and validate the sheet. Raises SheetError only if it cannot be read at all."""
     file = display_name(path, config)
-    headers, rows = _read_rows(Path(path), file)
+    headers, rows, problems = _read_rows(Path(path), file, config.limits)
     layout = _layout(headers, file)
-    result = SheetResult([], _layout_warnings(layout, headers, rows, file), file)
+    result = SheetResult([], [*problems, *_layout_warnings(layout, headers, rows, file)], file)
     checker = _Checker(file, config, layout)
     for number, cells in rows:
         item, problems = checker.check(number, cells)
