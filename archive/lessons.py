@@ -244,11 +244,50 @@ def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     )
 
 
+_YAML_DEPTH = 16  # front matter is flat key: value lines, with a {word: reading} map or two
+
+
+@functools.cache
+def _front_loader() -> type:
+    """PyYAML's safe loader without aliases (``*name``: a few hundred bytes of nested
+    aliases expand to gigabytes) and with nesting bounded (its composer recurses)."""
+    import yaml
+    from yaml.composer import ComposerError
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise ComposerError(
+                    None,
+                    None,
+                    "エイリアス (*名前) は使えません / aliases (*name) are not accepted",
+                    event.start_mark,
+                )
+            if self.depth >= _YAML_DEPTH:
+                raise ComposerError(
+                    None,
+                    None,
+                    f"入れ子が深すぎます（{_YAML_DEPTH} 段まで） / nested more than "
+                    f"{_YAML_DEPTH} levels deep",
+                    event.start_mark,
+                )
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return FrontMatterLoader
+
+
 def _front(front: str, path: str) -> tuple[dict[str, Any], dict[str, int]]:
     import yaml
 
     try:
-        data = yaml.safe_load(front) if front.strip() else {}
+        data = yaml.load(front, Loader=_front_loader()) if front.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1

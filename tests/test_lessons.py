@@ -335,3 +335,38 @@ def test_worksheet_stills_are_sharp_and_every_picture_exists(client) -> None:
                 assert right >= left + width and bottom >= top + height
                 assert len(pictures) == len(xs) * len(ys)  # a full grid, no holes
     assert tiled >= 1  # the demo's small details (e.g. 450×500 px regions) come as tiles
+
+
+BILLION_LAUGHS = """---
+title: &a ["むかし","むかし","むかし","むかし","むかし","むかし","むかし","むかし","むかし"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+---
+"""
+
+
+def test_yaml_aliases_are_refused() -> None:
+    """Issue 17 item 5: 440 bytes of nested aliases are 9⁹ strings once expanded (the
+    lesson checker walks every value); aliases are refused at the first ``*``."""
+    assert len(BILLION_LAUGHS.encode()) < 600
+    with pytest.raises(LessonError) as err:
+        parse_lesson(BILLION_LAUGHS, "lessons/warai.md")
+    assert str(err.value).startswith("lessons/warai.md:3: ")
+    assert "aliases (*name) are not accepted" in str(err.value)
+    assert "\n" not in str(err.value)
+    with pytest.raises(LessonError, match="aliases"):
+        parse_lesson(GOOD.replace("grade: 3", "grade: &g 3\nsubject2: *g"), "lessons/dogu.md")
+
+
+def test_deeply_nested_yaml_is_refused() -> None:
+    deep = "---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\n"
+    with pytest.raises(LessonError) as err:
+        parse_lesson(deep, "lessons/fukai.md")
+    assert "nested more than 16 levels deep" in str(err.value)
+    assert str(err.value).startswith("lessons/fukai.md:2: ")
