@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 MAX_ENCODED = 4096  # a content state for one region is a few hundred characters
+MAX_DEPTH = 16  # an Annotation → target → partOf → Manifest is 4 levels deep
 _XYWH = re.compile(r"xywh=(?:pixel:)?(\d{1,7}),(\d{1,7}),(\d{1,7}),(\d{1,7})")
 
 
@@ -43,10 +44,38 @@ def decode(value: str) -> object | None:
         return None
     if text.startswith("%7B"):  # drafts URI-encoded the JSON before base64
         text = unquote(text)
+    if _depth(text) > MAX_DEPTH:  # json.loads recurses: [[[[… would raise RecursionError
+        return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text (brackets inside strings
+    not counted); stops counting once past MAX_DEPTH."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def region_state(
@@ -85,6 +114,13 @@ def shared_view(value: str, canvases: list[str]) -> SharedView | None:
 
     Canvases are compared by URL path, so a link made on one address of the archive
     (the demo's 127.0.0.1, a proxy's public name) opens on any other."""
+    try:
+        return _shared_view(value, canvases)
+    except (ValueError, TypeError, RecursionError):  # a hostile state is no state
+        return None
+
+
+def _shared_view(value: str, canvases: list[str]) -> SharedView | None:
     paths = [urlsplit(c).path for c in canvases]
     for target in _targets(decode(value)):
         ident = target.get("id")
@@ -97,7 +133,10 @@ def shared_view(value: str, canvases: list[str]) -> SharedView | None:
         if not isinstance(ident, str):
             continue
         canvas, _, fragment = ident.partition("#")
-        path = urlsplit(canvas).path
+        try:
+            path = urlsplit(canvas).path
+        except ValueError:  # "http://[::1" and the like
+            continue
         if path not in paths:
             continue
         match = _XYWH.search(fragment)
