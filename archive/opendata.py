@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from typing import Any
 
 from archive.config import Config
@@ -78,14 +79,32 @@ FROM_SHEET = {c for c in COLUMNS} - {
     "画像_ライセンス",
     "URL",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+# What Excel and LibreOffice Calc take as the start of a formula (or a DDE link): = + - @,
+# LibreOffice's | and ; forms too, and their full-width (＝＋－＠｜；) and small (﹦﹢﹣)
+# forms, which both read as the ASCII ones; the minus sign U+2212 to be safe. Blanks and
+# invisible characters before a starter (space, tab, CR, LF, NUL, zero-width space, BOM,
+# any control or format character) are skipped by some readers, so they are looked through.
+_FORMULA_CHARS = frozenset("=+-@|;\u2212")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _ignorable(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def formula_like(value: str) -> bool:
+    """True when a spreadsheet could run ``value`` as a formula (plain numbers are not)."""
+    if not value or _NUMBER.fullmatch(value):
+        return False
+    if _ignorable(value[0]):  # a leading tab, CR, NUL, ZWSP or BOM: guarded whatever follows
+        return True
+    return unicodedata.normalize("NFKC", value[0])[:1] in _FORMULA_CHARS
 
 
 def safe_cell(value: str) -> str:
     """A cell a spreadsheet shows as text, never runs: formula-like text gets a ``'``."""
     value = value.replace("\r\n", "\n")
-    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+    if formula_like(value):
         return "'" + value
     return value
 
