@@ -43,6 +43,7 @@ import functools
 import hashlib
 import io
 import logging
+import os
 import struct
 import threading
 import zlib
@@ -54,6 +55,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
+from archive.config import Limits
 from archive.errors import ImageError
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ _DNG_VERSION = 50706
 _STRIP_PIXELS = 1 << 22  # 16-bit → 8-bit conversion works on strips of about 4 megapixels
 _SIXTEEN_BIT_GREY = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _CHUNK = 1 << 20
+DEFAULT_MAX_PAGES = Limits().tiff_pages  # [limits] tiff_pages in kura.toml
 
 
 @dataclass(frozen=True)
@@ -93,31 +96,58 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def probe(path: Path, max_pixels: int) -> list[PageInfo]:
+def probe(path: Path, max_pixels: int, max_pages: int = DEFAULT_MAX_PAGES) -> list[PageInfo]:
     """The pages of a scan file, from its headers only (no pixel data is decoded).
 
     Raises ImageError for an empty file, something that is not an image, a format other
-    than JPEG/PNG/TIFF, a damaged header, or a page over ``max_pixels``.
+    than JPEG/PNG/TIFF, a damaged header, a page over ``max_pixels``, or a TIFF of more
+    than ``max_pages`` pages. A multi-page TIFF's directory is walked once (see
+    :func:`tiff_page_offsets`), so probing n pages costs n, not n².
     """
     path = Path(path)
     fmt = _sniff(path)
-    pages: list[PageInfo] = []
     with pillow_bomb_check_off(), _open_file(path) as fp:
-        im = _open_image(fp, path, fmt)
-        with im:
-            count = _frame_count(im, path)
-            for frame in range(count):
-                _seek(im, path, frame, count)
-                width, height = _raw_size(im)
-                _check_pixels(path, width, height, max_pixels, frame, count)
-                _check_mode(im, path)
-                if _header_orientation(im, fp) in (5, 6, 7, 8):
-                    width, height = height, width
-                pages.append(PageInfo(frame=frame, width=width, height=height))
-    return pages
+        if fmt != "TIFF":
+            with _open_image(fp, path, fmt) as im:
+                return [_page_info(im, fp, path, 0, 1, max_pixels)]
+        offsets = _tiff_offsets(fp, path, max_pages)
+        pages = []
+        for frame in range(len(offsets)):
+            with _open_frame(fp, path, offsets, frame) as im:
+                pages.append(_page_info(im, fp, path, frame, len(offsets), max_pixels))
+        return pages
 
 
-def load_page(path: Path, frame: int, max_pixels: int) -> Image.Image:
+def probe_page(
+    path: Path, frame: int, max_pixels: int, max_pages: int = DEFAULT_MAX_PAGES
+) -> PageInfo:
+    """:func:`probe` of one page (``frame``, from 0): what loading that page alone needs."""
+    path = Path(path)
+    fmt = _sniff(path)
+    with pillow_bomb_check_off(), _open_file(path) as fp:
+        if fmt != "TIFF":
+            with _open_image(fp, path, fmt) as im:
+                _seek(im, path, frame, 1)
+                return _page_info(im, fp, path, 0, 1, max_pixels)
+        offsets = _tiff_offsets(fp, path, max_pages)
+        with _open_frame(fp, path, offsets, frame) as im:
+            return _page_info(im, fp, path, frame, len(offsets), max_pixels)
+
+
+def _page_info(
+    im: ImageFile.ImageFile, fp: BinaryIO, path: Path, frame: int, count: int, max_pixels: int
+) -> PageInfo:
+    width, height = _raw_size(im)
+    _check_pixels(path, width, height, max_pixels, frame, count)
+    _check_mode(im, path)
+    if _header_orientation(im, fp) in (5, 6, 7, 8):
+        width, height = height, width
+    return PageInfo(frame=frame, width=width, height=height)
+
+
+def load_page(
+    path: Path, frame: int, max_pixels: int, max_pages: int = DEFAULT_MAX_PAGES
+) -> Image.Image:
     """Decode one page (``frame``, from 0) of a scan file into an upright 8-bit sRGB image.
 
     The result has mode ``"RGB"``, or ``"L"`` for greyscale sources. Raises ImageError
@@ -126,9 +156,12 @@ def load_page(path: Path, frame: int, max_pixels: int) -> Image.Image:
     path = Path(path)
     fmt = _sniff(path)
     with pillow_bomb_check_off(), _open_file(path) as fp:
-        im = _open_image(fp, path, fmt)
-        count = _frame_count(im, path)
-        _seek(im, path, frame, count)
+        if fmt == "TIFF":  # the page alone: no walk over the pages before it
+            offsets = _tiff_offsets(fp, path, max_pages)
+            im, count = _open_frame(fp, path, offsets, frame), len(offsets)
+        else:
+            im, count = _open_image(fp, path, fmt), 1
+            _seek(im, path, frame, count)
         width, height = _raw_size(im)
         _check_pixels(path, width, height, max_pixels, frame, count)
         _check_mode(im, path)
@@ -377,18 +410,160 @@ def _out_of_memory(path: Path, width: int, height: int) -> ImageError:
 
 
 # --------------------------------------------------------------------------------------
-# Frames, sizes, orientation
+# Multi-page TIFF: the page directory walked once, each page opened on its own
+#
+# Pillow reaches page n by reading the n directories before it, and counts the pages by
+# reading all of them; tifffile does the same for ``pages[n]``. Loading each page of an
+# n-page file that way costs n² directory reads (2,000 pages: over 600 s). Here the chain
+# of directory offsets is walked once per file (remembered per process while the file is
+# unchanged) and each page is opened from its own offset.
+
+_OFFSETS_KEPT = 8  # files whose directory offsets are remembered
+_offsets_cache: dict[tuple, tuple[int, ...]] = {}
+_offsets_lock = threading.Lock()
+WALK = {"ifd": 0}  # directories read by the walk (tests count the work)
 
 
-def _frame_count(im: ImageFile.ImageFile, path: Path) -> int:
-    if im.format != "TIFF":
-        return 1  # an MPO's extra pictures (stereo pairs, previews) are not pages
-    try:
-        return int(im.n_frames)
-    except Exception as exc:
+def tiff_page_offsets(path: Path, max_pages: int = DEFAULT_MAX_PAGES) -> tuple[int, ...]:
+    """The file offsets of a TIFF's page directories (IFDs), in page order."""
+    path = Path(path)
+    with _open_file(path) as fp:
+        return _tiff_offsets(fp, path, max_pages)
+
+
+def _tiff_offsets(fp: BinaryIO, path: Path, max_pages: int) -> tuple[int, ...]:
+    st = os.fstat(fp.fileno())
+    key = (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, max_pages)
+    with _offsets_lock:
+        found = _offsets_cache.get(key)
+    if found is None:
+        found = _walk_ifds(fp, path, st.st_size, max_pages)
+        with _offsets_lock:
+            while len(_offsets_cache) >= _OFFSETS_KEPT:
+                _offsets_cache.pop(next(iter(_offsets_cache)))
+            _offsets_cache[key] = found
+    return found
+
+
+def _damaged(path: Path, why: str) -> ImageError:
+    return ImageError(
+        f"{path}: TIFF のページ構造が壊れています / damaged TIFF page directory: {why}"
+    )
+
+
+def _walk_ifds(fp: BinaryIO, path: Path, size: int, max_pages: int) -> tuple[int, ...]:
+    """Follow the chain of IFDs once: header → IFD 0 → IFD 1 → … (classic and BigTIFF)."""
+    fp.seek(0)
+    head = fp.read(16)
+    order = {b"II": "<", b"MM": ">"}.get(head[:2])
+    if order is None or len(head) < 8:
+        raise _damaged(path, "no TIFF header")
+    big = struct.unpack(order + "H", head[2:4])[0] == 43
+    count_fmt, entry, pointer = (
+        (order + "Q", 20, order + "Q") if big else (order + "H", 12, order + "I")
+    )
+    first = head[8:16] if big else head[4:8]
+    offset = struct.unpack(pointer, first)[0]
+    offsets: list[int] = []
+    seen: set[int] = set()
+    while offset:
+        if offset in seen or offset >= size:
+            break  # a loop or a pointer past the end: the pages so far, as Pillow does
+        if len(offsets) >= max_pages:
+            raise ImageError(
+                f"{path}: ページが多すぎます（{max_pages:,} ページを超えます。kura.toml の "
+                f"[limits] tiff_pages で上限を変更できます） / too many pages: more than "
+                f"{max_pages:,} (limit [limits] tiff_pages in kura.toml)"
+            )
+        seen.add(offset)
+        offsets.append(offset)
+        WALK["ifd"] += 1
+        fp.seek(offset)
+        raw = fp.read(struct.calcsize(count_fmt))
+        if len(raw) < struct.calcsize(count_fmt):
+            raise _damaged(path, f"directory {len(offsets) - 1} is cut short")
+        entries = struct.unpack(count_fmt, raw)[0]
+        fp.seek(offset + len(raw) + entries * entry)
+        raw = fp.read(struct.calcsize(pointer))
+        offset = struct.unpack(pointer, raw)[0] if len(raw) == struct.calcsize(pointer) else 0
+    if not offsets:
+        raise _damaged(path, "no pages")
+    return tuple(offsets)
+
+
+class _PageView(io.RawIOBase):
+    """The TIFF file as Pillow should see it for one page: the header points at that
+    page's directory and the directory's "next" pointer is 0, so Pillow finds one page
+    and reads nothing else. Reads go to the real file with those few bytes replaced;
+    ``fileno`` is the real file's, so libtiff reads it directly (at the directory offset
+    Pillow passes, which is the real one)."""
+
+    def __init__(self, fp: BinaryIO, patches: list[tuple[int, bytes]]) -> None:
+        super().__init__()
+        self._fp = fp
+        self._patches = patches
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._fp.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fp.tell()
+
+    def fileno(self) -> int:
+        return self._fp.fileno()
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        start = self._fp.tell()
+        data = self._fp.read(len(buffer))
+        end = start + len(data)
+        for at, patch in self._patches:
+            lo, hi = max(start, at), min(end, at + len(patch))
+            if lo < hi:
+                data = data[: lo - start] + patch[lo - at : hi - at] + data[hi - start :]
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:  # the real file is closed by its owner
+        pass
+
+
+def _open_frame(
+    fp: BinaryIO, path: Path, offsets: tuple[int, ...], frame: int
+) -> ImageFile.ImageFile:
+    """Page ``frame`` of a TIFF as a one-page image, from its directory's offset."""
+    if not 0 <= frame < len(offsets):
         raise ImageError(
-            f"{path}: TIFF のページ構造が壊れています / damaged TIFF page directory: {_reason(exc)}"
-        ) from exc
+            f"{path}: フレーム {frame} がありません（{len(offsets)} ページ） / "
+            f"no frame {frame}: the file has {len(offsets)} page(s), numbered from 0"
+        )
+    fp.seek(0)
+    head = fp.read(16)
+    order = "<" if head[:2] == b"II" else ">"
+    big = struct.unpack(order + "H", head[2:4])[0] == 43
+    count_fmt, entry, pointer = (
+        (order + "Q", 20, order + "Q") if big else (order + "H", 12, order + "I")
+    )
+    offset = offsets[frame]
+    fp.seek(offset)
+    entries = struct.unpack(count_fmt, fp.read(struct.calcsize(count_fmt)))[0]
+    next_at = offset + struct.calcsize(count_fmt) + entries * entry
+    patches = [
+        (8 if big else 4, struct.pack(pointer, offset)),
+        (next_at, struct.pack(pointer, 0)),
+    ]
+    fp.seek(0)
+    view = io.BufferedReader(_PageView(fp, patches), buffer_size=1 << 16)
+    return _open_image(view, path, "TIFF")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------
+# Frames, sizes, orientation
 
 
 def _seek(im: ImageFile.ImageFile, path: Path, frame: int, count: int) -> None:

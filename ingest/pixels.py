@@ -24,7 +24,7 @@ from PIL import Image, ImageCms
 
 from archive.errors import ImageError
 from ingest import native
-from ingest.images import load_page, pillow_bomb_check_off, probe
+from ingest.images import load_page, pillow_bomb_check_off, probe_page, tiff_page_offsets
 from ingest.jpeg import publishable_jpeg
 from ingest.memory import new_pixels
 
@@ -47,8 +47,9 @@ def load_pixels(path: Path, frame: int, max_pixels: int) -> np.ndarray:
 def load_for_tiling(path: Path, frame: int, max_pixels: int) -> np.ndarray | JpegPage | TiffRows:
     """What ``write_pyramid`` tiles: a JPEG that needs no conversion as a ``JpegPage`` (the
     tiler decodes it), an uncompressed TIFF as ``TiffRows`` (read while tiling), anything
-    else as pixels (see ``load_pixels``)."""
-    probe(path, max_pixels)
+    else as pixels (see ``load_pixels``). Only this page's headers are read (a multi-page
+    TIFF's page directory is walked once per file, not once per page)."""
+    probe_page(path, frame, max_pixels)
     kind = _jpeg_fast_kind(path, frame)
     if kind is not None:
         (width, height), grey = kind
@@ -165,8 +166,13 @@ def _tiff_fast(path: Path, frame: int) -> np.ndarray | TiffRows | None:
     ``TiffRows`` (read band by band while the tiler works), Deflate or PackBits ones decoded
     here by tifffile; None for anything else."""
     try:
+        offsets = tiff_page_offsets(path) if frame else None
         with tifffile.TiffFile(path) as tif:
-            page = tif.pages[frame]
+            if offsets is None:
+                page = tif.pages.first
+            else:  # from its own offset: pages[frame] would read every directory before it
+                tif.filehandle.seek(offsets[frame])
+                page = tifffile.TiffPage(tif, index=frame)
             tags = page.tags
             grey = page.photometric == 1 and page.samplesperpixel == 1
             rgb = page.photometric == 2 and page.samplesperpixel == 3
@@ -193,7 +199,7 @@ def _tiff_fast(path: Path, frame: int) -> np.ndarray | TiffRows | None:
                 return TiffRows(path, page.dataoffsets[0], height, width, channels)
             pixels = new_pixels(height, width, channels)
             page.asarray(out=pixels[:, :, 0] if grey else pixels)
-    except (OSError, ValueError, IndexError, KeyError, tifffile.TiffFileError):
+    except (OSError, ValueError, IndexError, KeyError, ImageError, tifffile.TiffFileError):
         return None
     return pixels
 
