@@ -6,6 +6,7 @@ and shown on the viewer's search page and in ``kura search --json``."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,6 +223,8 @@ def test_demo_search_page_links_to_lessons_and_collections(demo: Path) -> None:
     assert "ステップ 2「<mark>千歯扱き</mark>（せんばこき）」を見る" in html
     assert 'href="/items/mingu-senbakoki"' in html  # the item is still listed
     assert "「千歯扱き」の検索結果: 1 件" in html
+    # the items first (the first hit on the first screen), the lessons and collections after
+    assert html.index('id="results-heading"') < html.index('id="curation-heading"')
     html = client.get("/search?q=獅子舞&lang=en").get_data(as_text=True)
     assert 'href="/collections/mukashi-no-murayama"' in html
     assert "Item: 横中馬<mark>獅子舞</mark>" in html
@@ -238,12 +241,28 @@ def test_demo_search_page_links_to_lessons_and_collections(demo: Path) -> None:
     assert body["total"] == len(body["hits"]) == 1
 
 
+def test_english_search_shows_the_english_title_first(demo: Path) -> None:
+    """In English, a hit's (and a lesson's) English title leads, the Japanese beside it; a
+    record without one keeps its Japanese title alone."""
+    client = create_app(load_config(demo), {"TESTING": True}).test_client()
+    html = client.get("/search?q=千歯扱き&lang=en").get_data(as_text=True)
+    hit = html.split('class="hit-link"')[1].split("</a>")[0]
+    assert re.search(r'class="hit-title" lang="en">Senba-koki \(Comb Thresher\)<', hit), hit
+    assert '<span class="hit-title-en" lang="ja"><mark>千歯扱き</mark>' in hit
+    lesson = html.split('id="curation-heading"')[1].split("</li>")[0]
+    assert re.search(r'class="hit-title" href="/lessons/[^"]+" lang="en">[A-Za-z]', lesson), lesson
+    html = client.get("/search?q=千歯扱き&lang=ja").get_data(as_text=True)
+    hit = html.split('class="hit-link"')[1].split("</a>")[0]
+    assert '<span class="hit-title" lang="ja"><mark>千歯扱き</mark>' in hit
+    assert '<span class="hit-title-en" lang="en">Senba-koki (Comb Thresher)</span>' in hit
+
+
 def test_kids_mode_puts_furigana_on_the_search_results(demo: Path) -> None:
     client = create_app(load_config(demo), {"TESTING": True}).test_client()
     kids = client.get("/search?q=とうみ&mode=kids&grade=1&lang=ja").get_data(as_text=True)
-    hits = kids.split('id="results-heading"')[1]
+    hits = kids.split('id="results-heading"')[1].split('id="curation-heading"')[0]
     assert "<ruby>唐箕<rp>(</rp><rt>とうみ</rt><rp>)</rp></ruby>" in hits  # the item
-    lessons = kids.split('id="curation-heading"')[1].split('id="results-heading"')[0]
+    lessons = kids.split('id="curation-heading"')[1]  # after the items
     assert "<ruby>道具<rp>(</rp><rt>どうぐ</rt><rp>)</rp></ruby>" in lessons  # むかしの道具…
     for plain in ("/search?q=とうみ&mode=standard", "/search?q=とうみ&mode=kids&lang=en"):
         assert "<ruby>" not in client.get(plain).get_data(as_text=True), plain

@@ -90,12 +90,90 @@
     share.value = shareBase + "?iiif-content=" + b64url(JSON.stringify(state));
   }
 
-  // The teachers' region picker: the region on screen, in page pixels, and a lesson step
-  // (item, page, region) ready to paste into lessons/*.md.
+  // The teachers' region picker: the region drawn on the image (or else the one on screen),
+  // in page pixels, and a lesson step (item, page, region) ready to paste into lessons/*.md.
   var regionOut = document.getElementById("region-xywh");
   var stepText = document.getElementById("region-step");
+  var drawButton = document.getElementById("region-draw");
+  var drawn = null; // [x, y, w, h] in page pixels, once a rectangle is drawn
+  var box = null; // the rectangle on the image: an OpenSeadragon overlay
+  var drawing = false;
+  var anchor = null; // where the drag started, in viewport coordinates
+
+  function imageRect(a, b) {
+    // the rectangle between two viewport points, in whole page pixels inside the page
+    var item = viewer.world.getItemAt(0);
+    if (!item) return null;
+    var size = item.getContentSize();
+    var p = item.viewportToImageCoordinates(a);
+    var q = item.viewportToImageCoordinates(b);
+    var x0 = Math.max(0, Math.min(size.x, Math.round(Math.min(p.x, q.x))));
+    var y0 = Math.max(0, Math.min(size.y, Math.round(Math.min(p.y, q.y))));
+    var x1 = Math.max(0, Math.min(size.x, Math.round(Math.max(p.x, q.x))));
+    var y1 = Math.max(0, Math.min(size.y, Math.round(Math.max(p.y, q.y))));
+    return x1 > x0 && y1 > y0 ? [x0, y0, x1 - x0, y1 - y0] : null;
+  }
+
+  function showBox(r) {
+    var item = viewer.world.getItemAt(0);
+    if (!item || !r) return;
+    var rect = item.imageToViewportRectangle(r[0], r[1], r[2], r[3]);
+    if (box) {
+      viewer.updateOverlay(box, rect);
+    } else {
+      box = document.createElement("div");
+      box.className = "region-box";
+      box.setAttribute("aria-hidden", "true");
+      viewer.addOverlay({ element: box, location: rect });
+    }
+  }
+
+  function clearBox() {
+    if (box) viewer.removeOverlay(box);
+    box = null;
+    drawn = null;
+  }
+
+  function setDrawing(on) {
+    drawing = on;
+    el.classList.toggle("drawing", on);
+    if (drawButton) drawButton.setAttribute("aria-pressed", on ? "true" : "false");
+    if (on) el.scrollIntoView({ block: "nearest" });
+  }
+  if (drawButton) {
+    drawButton.hidden = false;
+    drawButton.addEventListener("click", function () {
+      setDrawing(!drawing);
+    });
+  }
+  // while drawing, a drag draws the rectangle instead of moving the picture, and a click
+  // does not zoom
+  viewer.addHandler("canvas-press", function (event) {
+    if (!drawing) return;
+    anchor = viewer.viewport.pointFromPixel(event.position);
+  });
+  viewer.addHandler("canvas-drag", function (event) {
+    if (!drawing) return;
+    event.preventDefaultAction = true;
+    if (!anchor) return;
+    var r = imageRect(anchor, viewer.viewport.pointFromPixel(event.position));
+    if (!r) return;
+    drawn = r;
+    showBox(r);
+    updateRegion();
+  });
+  viewer.addHandler("canvas-release", function () {
+    anchor = null;
+  });
+  viewer.addHandler("canvas-click", function (event) {
+    if (drawing) event.preventDefaultAction = true;
+  });
+  viewer.addHandler("canvas-scroll", function () {
+    anchor = null;
+  });
+
   function updateRegion() {
-    var r = shownRegion();
+    var r = drawn || shownRegion();
     if (!r || !stepText) return;
     if (regionOut) regionOut.textContent = r.join(",");
     stepText.value =
@@ -146,6 +224,7 @@
     updateRegion();
   });
   viewer.addHandler("page", function (event) {
+    clearBox(); // a rectangle belongs to its page
     showPage(event.page + 1);
   });
   viewer.addHandler("animation-finish", updateShare);
