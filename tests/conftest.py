@@ -26,24 +26,26 @@ SCHEMA_PATH = Path(
 
 
 # .ci/run sets KURA_REQUIRE_COMPONENTS=1: there `make test` has installed every real component
-# the tests use (Chromium, Playwright, SeaweedFS, the C extension), so one that is missing
-# fails the run instead of skipping its tests, which would hide a missing install step.
+# the tests use (Chromium, Playwright, SeaweedFS, the C extension) and the team's shared folder
+# (the IIIF schema) is beside the checkout, so one that is missing fails the run instead of
+# skipping its tests, which would hide a missing install step.
 REQUIRE_COMPONENTS = os.environ.get("KURA_REQUIRE_COMPONENTS") == "1"
+INSTALLED = "`make test` installs it"
 
 
-def missing(what: str) -> NoReturn:
-    """Skip the test (or, at import, the module) because ``what`` is not installed; under
-    .ci/run, fail instead."""
+def missing(what: str, source: str = INSTALLED) -> NoReturn:
+    """Skip the test (or, at import, the module) because ``what`` is not there (``source``
+    says where it comes from); under .ci/run, fail instead."""
     if REQUIRE_COMPONENTS:
-        pytest.fail(f"{what} is missing, but `make test` installs it", pytrace=False)
-    pytest.skip(f"needs {what} (make test installs it)", allow_module_level=True)
+        pytest.fail(f"{what} is missing, but {source}", pytrace=False)
+    pytest.skip(f"needs {what} ({source})", allow_module_level=True)
 
 
-def needs(available: bool, what: str) -> pytest.MarkDecorator:
+def needs(available: bool, what: str, source: str = INSTALLED) -> pytest.MarkDecorator:
     """A ``skipif`` mark for a test or module that needs ``what`` (see ``missing``)."""
     if not available and REQUIRE_COMPONENTS:
-        missing(what)
-    return pytest.mark.skipif(not available, reason=f"needs {what} (make test installs it)")
+        missing(what, source)
+    return pytest.mark.skipif(not available, reason=f"needs {what} ({source})")
 
 
 def import_or_missing(module: str, what: str) -> ModuleType:
@@ -162,9 +164,11 @@ def sample_project(project: Callable[..., Path]) -> Path:
 
 @pytest.fixture(scope="session")
 def iiif_schema() -> dict:
+    """The IIIF Presentation 3 JSON Schema: a missing component (see ``missing``)."""
     if not SCHEMA_PATH.is_file():
-        pytest.skip(
-            f"IIIF Presentation 3 schema not found at {SCHEMA_PATH} (it lives in the team's "
-            "shared folder, outside this repository)"
+        missing(
+            f"the IIIF Presentation 3 schema at {SCHEMA_PATH}",
+            "the team's shared folder beside the checkout holds it, outside this "
+            "repository; KURA_IIIF_SCHEMA may point elsewhere",
         )
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import mmap
 
 import numpy as np
-import pytest
 
 from ingest.memory import new_pixels, release_rows
+from tests.conftest import needs
 
 
 def _resident_pages(pixels: np.ndarray) -> int:
@@ -26,7 +26,9 @@ def _resident_pages(pixels: np.ndarray) -> int:
     raise AssertionError("mapping not found")
 
 
-@pytest.mark.skipif(not hasattr(mmap, "MADV_DONTNEED"), reason="no madvise on this system")
+@needs(
+    hasattr(mmap, "MADV_DONTNEED"), "madvise (mmap.MADV_DONTNEED)", "Linux, where CI runs, has it"
+)
 def test_released_rows_leave_memory_and_the_rest_stays() -> None:
     pixels = new_pixels(1000, 1000, 3)  # 3,000,000 bytes
     pixels[:] = 200
