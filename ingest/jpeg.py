@@ -7,6 +7,8 @@ viewer decodes passes: baseline or progressive Huffman coding with 8-bit samples
 
 from __future__ import annotations
 
+import re
+
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 _SOF_OK = {0xC0, 0xC1, 0xC2}  # baseline, extended sequential, progressive (Huffman)
 _SOF_OTHER = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}  # lossless, arithmetic…
@@ -42,17 +44,18 @@ def _segment(data: bytes, i: int) -> tuple[int, int, int]:
     return marker, i + 3, end
 
 
+# a 0xFF that starts a marker: not a stuffed byte (FF 00), a restart marker (FF D0-D7) or
+# a fill byte (FF FF: the marker starts at the last FF of a run)
+_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
+
+
 def _scan_end(data: bytes, i: int) -> int:
-    """Index of the marker that ends the entropy-coded data starting at ``i``."""
-    while True:
-        i = data.find(b"\xff", i)
-        if i < 0 or i + 1 >= len(data):
-            raise _Truncated
-        nxt = data[i + 1]
-        if nxt == 0x00 or 0xD0 <= nxt <= 0xD7 or nxt == 0xFF:  # stuffed byte, RSTn, fill
-            i += 1 if nxt == 0xFF else 2
-            continue
-        return i
+    """Index of the marker that ends the entropy-coded data starting at ``i`` (one regular
+    expression search: a 30 MB scan holds ~240,000 0xFF bytes to step over)."""
+    found = _MARKER.search(data, i)
+    if found is None:
+        raise _Truncated
+    return found.start()
 
 
 def publishable_jpeg(data: bytes) -> bytes | None:
