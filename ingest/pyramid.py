@@ -14,12 +14,13 @@ thread pool, and a level is dropped as soon as its tasks are done.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simplejpeg
@@ -43,6 +44,22 @@ class PyramidResult:
     height: int
     sizes: list[tuple[int, int]]
     paths: list[str]  # every file written (relative to the tree), info.json last
+    # {path: [sha256, size]} of every file as written: the tree's fixity, hashed by the
+    # threads that encode the files instead of reading the whole tree back afterwards
+    files: dict[str, list] = field(default_factory=dict)
+
+
+class _Hashing:
+    """The tree writer, recording the sha256 and size of every file written through it."""
+
+    def __init__(self, tree: TreeWriter) -> None:
+        self.tree = tree
+        self.files: dict[str, list] = {}
+
+    def put(self, path: str, data: bytes | memoryview) -> None:
+        digest = hashlib.sha256(data).hexdigest()  # releases the GIL, like the encoding
+        self.tree.put(path, data)
+        self.files[path] = [digest, memoryview(data).nbytes]
 
 
 def as_pixels(image: Image.Image | np.ndarray) -> np.ndarray:
@@ -122,7 +139,11 @@ def write_pyramid(
     ``source_jpeg``: the JPEG these pixels were decoded from, fit to publish as it is (see
     ``ingest.pixels.source_jpeg``). When ``full/max`` is the whole image at full size it is
     that JPEG, not a re-encoding: no second generation of JPEG loss, and the largest encode
-    of the tree saved."""
+    of the tree saved.
+
+    The result's ``files`` is the tree's fixity, ``{path: [sha256, size]}`` of every file as
+    it was written (hashed in the threads that encode them), so nobody reads the tree back."""
+    tree = _Hashing(tree)
     if isinstance(image, (JpegPage, TiffRows)):
         width, height = image.width, image.height
     else:
@@ -183,7 +204,7 @@ def write_pyramid(
     paths = [f.path for fs in by_scale.values() for f in fs]
     paths.append("info.json")
     sizes = [(s["width"], s["height"]) for s in info["sizes"]]
-    return PyramidResult(width, height, sizes, paths)
+    return PyramidResult(width, height, sizes, paths, tree.files)
 
 
 def _when_ready(ready: Callable[[int], None], rows: int, fn: Callable, args: tuple) -> None:

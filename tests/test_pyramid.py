@@ -19,6 +19,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from archive.errors import ImageError
+from archive.fixity import tree_hashes
 from archive.store import TEMP_MARK, LocalStore
 from ingest.pixels import JpegPage, TiffRows, load_for_tiling, source_jpeg
 from ingest.pyramid import write_pyramid
@@ -354,7 +355,7 @@ def test_a_jpeg_page_decoded_by_the_tiler(tmp_path, size, mode, workers) -> None
     assert isinstance(page, JpegPage)
     store = LocalStore(tmp_path / "store")
     with store.tree(PREFIX) as tree:
-        write_pyramid(
+        result = write_pyramid(
             page,
             tree,
             SERVICE,
@@ -368,6 +369,7 @@ def test_a_jpeg_page_decoded_by_the_tiler(tmp_path, size, mode, workers) -> None
         keys = walk(store, decoded.convert(mode))
     assert set(store.list(PREFIX)) == keys
     assert store.get(f"{PREFIX}/full/max/0/default.jpg") == source_jpeg(path, 0)
+    assert result.files == tree_hashes(store, PREFIX)  # the fixity, hashed as written
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -383,9 +385,12 @@ def test_an_uncompressed_tiff_read_while_tiling(tmp_path, size, mode, workers, m
     assert isinstance(page, TiffRows)
     store = LocalStore(tmp_path / "store")
     with store.tree(PREFIX) as tree:
-        write_pyramid(page, tree, SERVICE, tile=TILE, sizes_max=1024, quality=85, workers=workers)
+        result = write_pyramid(
+            page, tree, SERVICE, tile=TILE, sizes_max=1024, quality=85, workers=workers
+        )
     keys = walk(store, image)
     assert set(store.list(PREFIX)) == keys
+    assert result.files == tree_hashes(store, PREFIX)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
