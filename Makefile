@@ -9,7 +9,7 @@ JPEGSTREAM := ingest/.jpegstream-built
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
-.PHONY: demo test deps system-deps vendor lint format bench bench-search bench-publish bench-viewer clean
+.PHONY: demo test deps system-deps vendor lint format bench bench-ingest bench-search bench-publish bench-viewer clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -73,6 +73,12 @@ demo: $(VENV)/.installed vendor $(JPEGSTREAM)
 
 bench: deps
 	$(PY) bench/tiling.py
+
+# The whole `kura ingest` of one 108-megapixel scan against libvips dzsave, 5 alternating
+# rounds (~3 minutes; RUNS=... to change)
+RUNS ?= 5
+bench-ingest: deps
+	$(PY) bench/ingest_one.py --runs $(RUNS)
 
 # Search at 1,000 and 100,000 records against SQLite FTS5 trigram: speed and relevance
 # (10-20 minutes on 2 cores; N=1000,10000 to change the sizes)
