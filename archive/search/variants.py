@@ -29,6 +29,7 @@ from archive.search.readings import morphemes
 __all__ = ["fold_variants", "variant_table"]
 
 
+@functools.cache  # the table asks ~55,000 times about ~17,000 characters
 def _jis_tier(ch: str) -> int:
     """0 = JIS X 0208 level 1 (common kanji), 1 = level 2, 2 = vendor extension, 3 = none."""
     try:
