@@ -156,16 +156,15 @@ def write_pyramid(
     for files in by_scale.values():
         files.sort(key=lambda f: -(f.size[0] * f.size[1]))
     factors = scale_factors(width, height, tile)
-    written: set[str] = set()
-    if source_jpeg is not None:  # first, so as not to hold it while tiling
-        for f in by_scale[1]:
-            if _is_full_image(f, width, height):
-                tree.put(f.path, source_jpeg)
-                written.add(f.path)
-        del source_jpeg
+    whole = [f.path for f in by_scale[1] if _is_full_image(f, width, height)]
+    written = set(whole) if source_jpeg is not None else set()
     levels = _Levels(by_scale, tree, quality, tile, written)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="kura-tile") as pool:
+        # the pool's first tasks, while the pixels start decoding; the bytes are let go as
+        # soon as they are written, not held while tiling
+        first = [pool.submit(tree.put, path, source_jpeg) for path in written]
+        del source_jpeg
         streamed = False
         if isinstance(image, JpegPage) and jpeg_streaming():
             rows = JpegRows(image)
@@ -199,6 +198,8 @@ def write_pyramid(
             del image
             levels.write(pool, pixels, factors)
 
+    for done in first:
+        done.result()  # its error, if it failed (the pool has finished by now)
     info = info_json(service_id, width, height, tile, sizes_max)
     tree.put("info.json", json.dumps(info, indent=2).encode())
     paths = [f.path for fs in by_scale.values() for f in fs]
