@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 APT_PACKAGES := libmagic1 libvips-tools chromium fonts-noto-cjk poppler-utils gcc libjpeg62-turbo-dev
 JPEGSTREAM := ingest/.jpegstream-built
+VARIANTS := archive/search/data/variants.json
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
@@ -17,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $@
 
-deps: system-deps $(VENV)/.installed vendor $(JPEGSTREAM)
+deps: system-deps $(VENV)/.installed vendor $(JPEGSTREAM) $(VARIANTS)
 
 # Debian packages the tests need: libmagic1 (iiif-validator), libvips-tools (benchmark anchor),
 # chromium and fonts-noto-cjk (browser tests of the viewer, driven by Playwright), poppler-utils
@@ -36,6 +37,12 @@ $(JPEGSTREAM): ingest/jpeg_stream_build.py $(VENV)/.installed
 	@if $(PY) -m ingest.jpeg_stream_build; then touch $@; else \
 	  echo "注意: JPEG の逐次デコーダーを作れませんでした (gcc, libjpeg62-turbo-dev)。画像全体を一度にデコードします。"; \
 	  echo "warning: could not build the scanline JPEG decoder; Kura decodes whole JPEGs instead."; fi
+
+# Search's variant-kanji table, built from ja-itaiji, joyokanji and SudachiDict (~0.1 s in
+# every process that indexes or searches, each kura ingest included), saved once; a process
+# ignores it when what it was built from has changed (archive/search/variants.py).
+$(VARIANTS): archive/search/variants.py archive/search/oldforms.py archive/search/readings.py archive/search/kana.py $(VENV)/.installed
+	$(PY) -m archive.search.variants
 
 # The viewer's JavaScript (OpenSeadragon; axe-core for the accessibility tests) and the Digital
 # Agency's design tokens (CSS custom properties) come from the npm packages pinned in
@@ -68,7 +75,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-demo: $(VENV)/.installed vendor $(JPEGSTREAM)
+demo: $(VENV)/.installed vendor $(JPEGSTREAM) $(VARIANTS)
 	$(VENV)/bin/kura demo demo-archive --port $(PORT)
 
 bench: deps
@@ -97,4 +104,4 @@ bench-viewer: $(VENV)/.installed
 	$(PY) bench/viewer.py --rounds $(ROUNDS)
 
 clean:
-	rm -rf demo-archive .pytest_cache node_modules $(VENDOR) ingest/_jpegstream* $(JPEGSTREAM)
+	rm -rf demo-archive .pytest_cache node_modules $(VENDOR) ingest/_jpegstream* $(JPEGSTREAM) $(VARIANTS)

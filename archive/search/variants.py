@@ -14,19 +14,41 @@ The table is built once per process from data shipped in two PyPI packages, neve
   loose relatives), and two level-1 characters are only joined when each is the other's
   last level-1 relative and SudachiDict (``sudachidict-core``) normalises one to the other
   (嶋→島, 峯→峰). JIS levels come from Python's cp932 codec.
+
+Building the table takes about 0.1 s, paid by every process that indexes or searches (each
+``kura ingest`` updates the index). ``make deps`` therefore saves it once
+(``python -m archive.search.variants``, into ``data/variants.json``, not in git) with a key
+of what it was built from (the three packages' data files, Sudachi, Python and this code);
+a process uses the saved table only when the key still matches, and builds it otherwise.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.util
 import json
+import os
+import sys
 from importlib import resources
+from pathlib import Path
 
 from archive.search.oldforms import is_kanji as _is_kanji
 from archive.search.oldforms import official_pairs as _joyo_pairs
 from archive.search.readings import morphemes
 
 __all__ = ["fold_variants", "variant_table"]
+
+SAVED = Path(__file__).with_name("data") / "variants.json"
+_SAVED_FORMAT = 1
+# (package, data files in it) the table is built from; found without importing the package
+_DATA = (
+    ("ja_itaiji", ("data/term/ja-itaiji.json",)),
+    ("joyokanji", ("config/kanji.json", "config/variants.json")),
+    ("sudachidict_core", ("resources/system.dic",)),
+    ("sudachipy", ("__init__.py", "sudachipy.abi3.so")),
+)
+_CODE = ("variants.py", "oldforms.py", "readings.py", "kana.py")  # ours, hashed by content
 
 
 @functools.cache  # the table asks ~55,000 times about ~17,000 characters
@@ -74,8 +96,61 @@ def _dictionary_forms(ch: str) -> set[str]:
     return {m.normalized for m in morphemes(ch, fold=False) if len(m.normalized) == 1}
 
 
+def source_key() -> str:
+    """A digest of what the table is built from: each package data file's path, size and
+    modification time, the code's bytes, and Python's version (the cp932 codec)."""
+    digest = hashlib.sha256(f"{_SAVED_FORMAT} {sys.version}".encode())
+    for package, names in _DATA:
+        spec = importlib.util.find_spec(package)
+        folders = (spec.submodule_search_locations or []) if spec else []
+        for name in names:
+            path = os.path.join(folders[0], name) if folders else f"{package}/{name}"
+            try:
+                st = os.stat(path)
+                digest.update(f"{path} {st.st_size} {st.st_mtime_ns}\n".encode())
+            except OSError:
+                digest.update(f"{path} missing\n".encode())
+    here = Path(__file__).parent
+    for name in _CODE:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _saved_table() -> dict[int, str] | None:
+    """The table saved by ``make deps``, when it was built from what is installed now."""
+    try:
+        saved = json.loads(SAVED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or saved.get("key") != source_key():
+        return None
+    table = saved.get("table")
+    if not isinstance(table, dict):
+        return None
+    return {ord(k): v for k, v in table.items() if len(k) == 1 and isinstance(v, str)}
+
+
+def save_table(path: Path | None = None) -> int:
+    """Build the table and save it with its key in ``path`` (``SAVED``: what ``make deps``
+    runs); returns its size."""
+    path = path or SAVED
+    table = build_table()
+    data = {"key": source_key(), "table": {chr(k): v for k, v in sorted(table.items())}}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return len(table)
+
+
 @functools.cache
 def variant_table() -> dict[int, str]:
+    """``str.translate`` table: every variant kanji → its class's representative (the one
+    ``make deps`` saved, when it is current; else built now: see :func:`build_table`)."""
+    saved = _saved_table()
+    return saved if saved is not None else build_table()
+
+
+def build_table() -> dict[int, str]:
     """``str.translate`` table: every variant kanji → its class's representative.
 
     Classes are grown with guards against the loose families: the official pairs first;
@@ -130,3 +205,7 @@ def variant_table() -> dict[int, str]:
 def fold_variants(text: str) -> str:
     """Fold old and variant kanji to their class's representative: 學國澤 → 学国沢."""
     return text.translate(variant_table())
+
+
+if __name__ == "__main__":  # python -m archive.search.variants (make deps)
+    print(f"{SAVED}: {save_table()} variant kanji")
