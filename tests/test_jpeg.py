@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import simplejpeg
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
 from archive.store import LocalStore
@@ -152,3 +154,33 @@ def test_full_max_is_the_source(tmp_path: Path, size) -> None:
         assert Image.open(io.BytesIO(data)).size == (s["width"], s["height"])
         if (s["width"], s["height"]) != size:
             assert data != full
+
+
+def _scan_end_by_steps(data: bytes, i: int) -> int | None:
+    """T.81 B.1.1.5 read byte by byte: the first 0xFF after ``i`` that is not a stuffed
+    byte (FF 00), a restart marker (FF D0-D7) or a fill byte before a marker (FF FF)."""
+    while True:
+        i = data.find(b"\xff", i)
+        if i < 0 or i + 1 >= len(data):
+            return None
+        nxt = data[i + 1]
+        if nxt == 0x00 or 0xD0 <= nxt <= 0xD7 or nxt == 0xFF:
+            i += 1 if nxt == 0xFF else 2
+            continue
+        return i
+
+
+@given(
+    st.lists(st.sampled_from([0xFF, 0x00, 0xD0, 0xD7, 0xD8, 0xD9, 0xC4, 0x12]), max_size=24),
+    st.integers(0, 24),
+)
+def test_the_end_of_entropy_coded_data_is_found_as_byte_by_byte(values, start) -> None:
+    from ingest.jpeg import _scan_end, _Truncated
+
+    data = bytes(values)
+    start = min(start, len(data))
+    try:
+        found = _scan_end(data, start)
+    except _Truncated:
+        found = None
+    assert found == _scan_end_by_steps(data, start)
