@@ -15,12 +15,13 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from archive import __version__
+from archive import __version__, keys
 from archive.config import Config
 from archive.errors import KuraError, StoreError
 from archive.fixity import open_key
 from archive.i18n import pick
-from archive.store import TEMP_MARK
+from archive.keys import TEMP_MARK
+from archive.record import read_record
 
 
 class BagError(KuraError):
@@ -29,18 +30,16 @@ class BagError(KuraError):
 
 def _record(store: Any, item_id: str) -> dict:
     try:
-        record = json.loads(store.get(f"records/{item_id}.json"))
+        record = read_record(store, item_id)
     except StoreError:
         raise BagError(
-            f"{item_id}: この ID の資料は取り込まれていません / no ingested item with this ID"
-        ) from None
-    except ValueError:
-        raise BagError(
-            f"records/{item_id}.json: レコードが壊れています。`kura ingest` をやり直してください"
+            f"{keys.record(item_id)}: レコードが壊れています。`kura ingest` をやり直してください"
             " / the record is unreadable; run `kura ingest` again"
         ) from None
-    if not isinstance(record, dict) or record.get("id") != item_id:
-        raise BagError(f"records/{item_id}.json: レコードが不正です / not a valid record")
+    if record is None:
+        raise BagError(
+            f"{item_id}: この ID の資料は取り込まれていません / no ingested item with this ID"
+        )
     return record
 
 

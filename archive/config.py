@@ -10,6 +10,7 @@ from pathlib import Path
 from archive.errors import ConfigError
 
 CONFIG_NAME = "kura.toml"
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(:\d+)?")
 DEFAULT_MAX_PIXELS = 1_000_000_000  # a 600-megapixel map scan fits with room to spare
 
 
@@ -56,6 +57,10 @@ class Config:
     # served when not by the viewer: the CDN or bucket URL given to `kura publish
     # --base-url`. The viewer's pages then link IIIF documents, tiles and the CSV there.
     public_url: str = ""
+    # other addresses (scheme://host[:port]) the viewer is also reached at, e.g. a second
+    # name behind a proxy: a request whose Host is one of them gets links and IIIF ids on
+    # that address. Any other Host gets base_url: addresses never come from the request.
+    trusted_urls: tuple[str, ...] = ()
     store: str = "public"
     rights: str = "http://creativecommons.org/licenses/by/4.0/"
     required_statement: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -158,6 +163,13 @@ def load_config(root: Path) -> Config:
         raise ConfigError(
             f"{path}: public_url は http(s)://ホスト[:ポート]/パス の形にしてください / public_url must be an http(s) URL (host, port, path)"
         )
+    trusted = data.get("trusted_urls", [])
+    if not isinstance(trusted, list) or not all(
+        isinstance(u, str) and _ORIGIN.fullmatch(u.rstrip("/")) for u in trusted
+    ):
+        raise ConfigError(
+            f"{path}: trusted_urls は http(s)://ホスト[:ポート] の並びにしてください / trusted_urls must be a list of http(s)://host[:port]"
+        )
     statement = data.get("required_statement", {})
     if not isinstance(statement, dict):
         raise ConfigError(f"{path}: [required_statement] は表にしてください / must be a table")
@@ -180,6 +192,7 @@ def load_config(root: Path) -> Config:
         title=_lang_map(data.get("title", {"ja": root.name}), "title", path),
         base_url=base_url,
         public_url=public_url,
+        trusted_urls=tuple(u.rstrip("/") for u in trusted),
         store=str(data.get("store", "public")),
         rights=str(data.get("rights", Config.rights)),
         required_statement={

@@ -25,8 +25,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
+from archive import keys
 from archive.errors import StoreError
 from archive.i18n import pick
+from archive.record import record_ids
 
 FIXITY_VERSION = 1
 NOT_ITEMS = ("collection", "lesson", "activity")  # iiif/ folders that are not items
@@ -44,10 +46,6 @@ _LABELS = {
     UNRECORDED: ("ハッシュ未記録", "not recorded"),
     SUPERSEDED: ("旧版(保存)", "superseded, kept"),
 }
-
-
-def fixity_key(item_id: str) -> str:
-    return f"fixity/{item_id}.json"
 
 
 @contextlib.contextmanager
@@ -203,7 +201,7 @@ class _Audit:
 
     def item(self, item_id: str) -> None:
         self.report.items += 1
-        record = self.json(item_id, f"records/{item_id}.json")
+        record = self.json(item_id, keys.record(item_id))
         if record is None:
             self.on_item()
             return
@@ -233,29 +231,28 @@ class _Audit:
     def published(self, item_id: str, record: dict) -> None:
         pages = record.get("pages", [])
         trees = {p.get("image") for p in pages}
-        manifest = f"iiif/{item_id}/manifest.json"
         found: dict[str, list[str]] = {}
         for key in self.store.list(f"iiif/{item_id}"):
             rest = key[len(f"iiif/{item_id}/") :]
             if "/" in rest:
                 found.setdefault(rest.split("/", 1)[0], []).append(key)
-            elif key != manifest or not pages:
+            else:  # documents are rendered, never stored (an older version's copy included)
                 self.add(item_id, UNEXPECTED, key)
         for name in sorted(found.keys() - trees):
             self.add(item_id, UNEXPECTED, f"iiif/{item_id}/{name}/", f"{len(found[name])} files")
 
-        key = fixity_key(item_id)
+        key = keys.fixity(item_id)
         if not self.store.exists(key):  # ingested before fixity was recorded
             self.add(item_id, UNRECORDED, key)
-            self.structure(item_id, pages, manifest)
+            self.structure(item_id, pages)
             return
         fixity = self.json(item_id, key)
         if fixity is None:
-            self.structure(item_id, pages, manifest)
+            self.structure(item_id, pages)
             return
         documents = fixity.get("documents", {})
-        if pages and manifest not in documents:
-            self.add(item_id, UNRECORDED, manifest)
+        if keys.record(item_id) not in documents:
+            self.add(item_id, UNRECORDED, keys.record(item_id))
         for key, expected in documents.items():
             self.check(item_id, key, expected)
         recorded_trees = fixity.get("trees", {})
@@ -276,23 +273,13 @@ class _Audit:
             for key in sorted(present - {f"{prefix}/{p}" for p in files}):
                 self.add(item_id, UNEXPECTED, key)
 
-    def structure(self, item_id: str, pages: list[dict], manifest: str) -> None:
-        """Without recorded hashes: the documents parse and every page's tree has info.json."""
-        if pages:
-            self.json(item_id, manifest)
+    def structure(self, item_id: str, pages: list[dict]) -> None:
+        """Without recorded hashes: every page's tree has a readable info.json."""
         for page in pages:
             self.structure_tree(item_id, f"iiif/{item_id}/{page.get('image')}")
 
     def structure_tree(self, item_id: str, prefix: str) -> None:
         self.json(item_id, f"{prefix}/info.json")
-
-
-def _record_ids(store: Any) -> list[str]:
-    return sorted(
-        key[len("records/") : -len(".json")]
-        for key in store.list("records")
-        if key.endswith(".json") and key.count("/") == 1
-    )
 
 
 def _top_folders(keys: Iterable[str]) -> set[str]:
@@ -310,7 +297,7 @@ def verify(
     chosen at random (and skip the search for files that belong to no item)."""
     started = time.monotonic()
     report = VerifyReport()
-    ids = _record_ids(store)
+    ids = record_ids(store)
     if sample is not None and sample < len(ids):
         ids = sorted(random.Random(seed).sample(ids, sample))
         report.sampled = True

@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive import keys
 from archive.errors import KuraError
 from archive.local_readings import LOCAL_READINGS as CITY_READINGS
 
@@ -68,7 +69,7 @@ __all__ = [
     "render_markdown",
 ]
 
-LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
+LESSON_ID = re.compile(keys.ID_PATTERN)
 AUDIENCES = ("kids", "seniors", "all")
 RESERVED_IDS = {"manifest", "index"}
 
@@ -168,6 +169,19 @@ class CuratedCollection:
     items: list[tuple[str, str]] = field(default_factory=list)  # (item id, curator's note)
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The compiled collection as stored (``state/collections/{id}.json``)."""
+        data = asdict(self)
+        data.pop("lines")
+        data["items"] = [list(pair) for pair in self.items]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CuratedCollection:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["items"] = [(str(i), str(note)) for i, note in data.get("items") or []]
+        return cls(**fields)
 
 
 # --- Markdown -------------------------------------------------------------------------------

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from typing import Any
 
+from archive import keys
 from archive.config import Config
-from archive.errors import StoreError
+from archive.record import iter_records, thumbnail_of
 from archive.rights import rights_label
 
 # 自治体標準オープンデータセット「文化財一覧」の項目, in the standard's order.
@@ -110,21 +110,14 @@ def safe_cell(value: str) -> str:
 
 
 def opendata_key(config: Config) -> str:
-    from manifests.urls import Urls
-
-    return Urls.opendata_key(config.opendata_code)
+    return keys.opendata(config.opendata_code)
 
 
 def _thumbnail(record: dict, urls: Any) -> str:
-    from manifests.item import thumbnail_size
-
-    pages = record.get("pages") or []
-    if not pages:
+    found = thumbnail_of(record)
+    if found is None:
         return ""
-    page = pages[0]
-    size = thumbnail_size(page)
-    listed = [tuple(s) for s in page.get("sizes") or []]
-    segment = f"{size[0]},{size[1]}" if size in listed else "max"
+    page, _size, segment = found
     return urls.image(record["id"], page["image"], segment)
 
 
@@ -148,26 +141,9 @@ def row(record: dict, config: Config, urls: Any) -> list[str]:
     return [safe_cell(values[column]) for column in COLUMNS]
 
 
-def records_of(store: Any) -> list[dict]:
-    found = []
-    for key in store.list("records"):
-        name = key.removeprefix("records/")
-        if "/" in name or not name.endswith(".json"):
-            continue
-        try:
-            record = json.loads(store.get(key))
-        except (StoreError, ValueError):
-            continue
-        if isinstance(record, dict) and record.get("id") == name[: -len(".json")]:
-            found.append(record)
-    return sorted(found, key=lambda r: r["id"])
-
-
-def build_csv(records: list[dict], config: Config, base_url: str) -> bytes:
-    """The CSV bytes (UTF-8 with BOM, CRLF) for the items that have a designation."""
-    from manifests.urls import Urls
-
-    urls = Urls(base_url)
+def build_csv(records: list[dict], config: Config, urls: Any) -> bytes:
+    """The CSV bytes (UTF-8 with BOM, CRLF) for the items that have a designation, with
+    links built by ``urls`` (a ``manifests.urls.Urls`` for the address it is published at)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
@@ -177,6 +153,6 @@ def build_csv(records: list[dict], config: Config, base_url: str) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def opendata_csv(store: Any, config: Config, base_url: str | None = None) -> bytes:
-    """The open-data CSV of every record in ``store``, with URLs under ``base_url``."""
-    return build_csv(records_of(store), config, base_url or config.base_url)
+def opendata_csv(store: Any, config: Config, urls: Any) -> bytes:
+    """The open-data CSV of every record in ``store``, with links built by ``urls``."""
+    return build_csv(list(iter_records(store)), config, urls)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive.errors import StoreError
-from archive.store import check_key, content_type_for
+from archive.keys import check_key, content_type_for
 
 CACHE_TILE = "public, max-age=31536000, immutable"
 CACHE_DOCUMENT = "public, max-age=300"

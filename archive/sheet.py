@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive import keys
 from archive.config import Config, Limits
 from archive.era import era_range
 from archive.errors import SheetError
@@ -63,8 +64,7 @@ TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 SHEET_NAMES = ("文化財一覧", "items")  # preferred worksheet names in a workbook
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_ID_MAX = 100
+_ID_MAX = keys.ID_MAX
 _DIRECTIONS = {
     "左から右": "left-to-right",
     "lefttoright": "left-to-right",
@@ -610,7 +610,7 @@ def clean_id(raw: str, row: _Row) -> str | None:
     if not text:
         row.error("ID", "ID が空です", "ID is empty")
         return None
-    valid = bool(_ID.fullmatch(text)) and len(text) <= _ID_MAX
+    valid = keys.valid_id(text)
     if not valid:
         row.error("ID", *_id_message(text, stripped))
         return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import mimetypes
 import os
 import shutil
 import tempfile
@@ -21,44 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from archive.errors import StoreError
-
-TEMP_MARK = ".kura-tmp-"
-
-_TYPES = {
-    ".json": "application/json",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".csv": "text/csv; charset=utf-8",
-    ".xml": "application/xml",
-    ".txt": "text/plain; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-}
-
-
-def content_type_for(key: str) -> str:
-    """The Content-Type a key is served and uploaded with."""
-    suffix = os.path.splitext(key)[1].lower()
-    if key.startswith("iiif/") and suffix == ".json":
-        return "application/ld+json"
-    return _TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
-
-
-def check_key(key: str) -> str:
-    """Refuse keys that could escape the store or reach unfinished files: absolute paths,
-    ``..``, backslashes, empty parts, NUL, and temp names."""
-    if (
-        not key
-        or key.startswith("/")
-        or "\\" in key
-        or "\x00" in key
-        or TEMP_MARK in key
-        or any(part in ("", ".", "..") for part in key.split("/"))
-    ):
-        raise StoreError(f"不正なキーです / invalid store key: {key!r}")
-    return key
+from archive.keys import TEMP_MARK, check_key
 
 
 class TreeWriter(Protocol):

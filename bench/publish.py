@@ -23,10 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive.config import load_config
+from archive.keys import content_type_for
 from archive.project import init_project
 from archive.publish import Publisher
 from archive.s3store import cache_control_for, make_client
-from archive.store import content_type_for
+from archive.store import open_store
+from manifests.documents import Documents
+from manifests.urls import Urls
 from tests.s3server import start_seaweed, stop_seaweed
 
 
@@ -89,19 +92,16 @@ def main() -> None:
             print(f"{args.objects} objects, {size / 1e6:.1f} MB, SeaweedFS at {server.endpoint}")
 
             config = load_config(root)
+            documents = Documents(
+                open_store(config.store, config.root), config, Urls("https://archive.example.jp")
+            )
             started = time.perf_counter()
             report = Publisher(
-                config,
-                "s3://kura-bench/kura",
-                "https://archive.example.jp",
-                workers=args.jobs,
-                progress=False,
+                config, "s3://kura-bench/kura", documents, workers=args.jobs, progress=False
             ).run()
             kura_s = time.perf_counter() - started
             started = time.perf_counter()
-            again = Publisher(
-                config, "s3://kura-bench/kura", "https://archive.example.jp", progress=False
-            ).run()
+            again = Publisher(config, "s3://kura-bench/kura", documents, progress=False).run()
             rerun_s = time.perf_counter() - started
             assert again.uploaded == 0, again.line()
 

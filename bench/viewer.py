@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import platform
 import shutil
@@ -317,7 +318,9 @@ def build_demo(target: Path) -> None:
 def pick_paths(public: Path, item: str | None, query: str) -> dict[str, str]:
     """The URL of each endpoint: an item page, a search page, the item's first info.json and
     a full-resolution 256×256 tile of it whose size is the median of such tiles."""
-    imaged = sorted(p.parent.name for p in public.glob("iiif/*/manifest.json"))
+    imaged = sorted(
+        p.stem for p in public.glob("records/*.json") if json.loads(p.read_bytes()).get("pages")
+    )
     if not imaged:
         raise SystemExit(f"no imaged items in {public}")
     item = item or ("sashida-nikki" if "sashida-nikki" in imaged else imaged[0])

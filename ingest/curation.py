@@ -2,14 +2,16 @@
 
 Run after every ingest and index (``kura ingest``, ``kura index``, ``kura demo``): each
 ``lessons/<id>.md`` is parsed and checked against the items' records (unknown item or page,
-region outside the page), then written as its IIIF manifest (``iiif/lesson/<id>.json``) and
-as the compiled lesson the viewer's player reads (``lessons/<id>.json``); each
-``collections/<id>.toml|md`` becomes ``iiif/collection/<id>.json``. A file with a problem is
-reported with its file and line and not published (what it published before is left as it
-was, so a typo never takes a lesson away from a class); the others are.
-Lessons and collections whose files were removed are unpublished.
-The published lessons and collections are then indexed for search (``index-curation/``,
-see :mod:`archive.search.curation`), so a search finds them beside the items.
+region outside the page), then written as the compiled lesson the viewer's player reads
+(``lessons/<id>.json``); each ``collections/<id>.toml|md`` becomes its compiled form
+(``state/collections/<id>.json``). Their IIIF documents (``iiif/lesson/<id>.json``,
+``iiif/collection/<id>.json``) are rendered from these for whatever address serves them
+(:mod:`manifests.documents`). A file with a problem is reported with its file and line and not
+published (what it published before is left as it was, so a typo never takes a lesson away
+from a class); the others are. Lessons and collections whose files were removed are
+unpublished. Changes are logged for the change feed, and the published lessons and collections
+are indexed for search (``index-curation/``, see :mod:`archive.search.curation`), so a search
+finds them beside the items.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive import keys
 from archive.config import Config
 from archive.errors import StoreError
+from archive.events import record_changes
 from archive.i18n import pick
 from archive.lessons import (
     LessonProblem,
@@ -28,9 +32,8 @@ from archive.lessons import (
     load_collections,
     load_lessons,
 )
+from archive.record import iter_records, to_json
 from archive.store import Store, open_store
-from manifests.lesson import build_curated_collection, build_lesson_manifest
-from manifests.urls import Urls
 
 PUBLISHED = "lessons/_published.json"  # which lessons and collections this step wrote
 
@@ -56,25 +59,6 @@ class CurationReport:
         )
 
 
-def _records(store) -> dict[str, dict]:
-    out = {}
-    for key in store.list("records"):
-        name = key.removeprefix("records/")
-        if "/" in name or not name.endswith(".json"):
-            continue
-        try:
-            record = json.loads(store.get(key))
-        except (StoreError, ValueError):
-            continue
-        if isinstance(record, dict) and record.get("id") == name.removesuffix(".json"):
-            out[record["id"]] = record
-    return out
-
-
-def _json(data: dict) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-
-
 def _put(store: Store, key: str, data: bytes, *, durable: bool = False) -> None:
     """Write ``key`` unless it already holds exactly ``data``: a re-run with nothing changed
     leaves the store untouched (mtimes too, which publishing and mirrors go by)."""
@@ -90,10 +74,9 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
     """Check and publish every lesson and curated collection of the project."""
     store = open_store(config.store, config.root)
     if not dry_run:  # what a run killed while writing left behind
-        for prefix in ("iiif/lesson", "iiif/collection", "lessons"):
-            store.sweep_temp(prefix)
-    urls = Urls(config.base_url)
-    records = _records(store)
+        store.sweep_temp("lessons")
+        store.sweep_temp("state", depth=2)  # compiled collections, the event log
+    records = {r["id"]: r for r in iter_records(store)}
     report = CurationReport()
     lessons, problems = load_lessons(Path(config.root))
     collections, more = load_collections(Path(config.root))
@@ -107,9 +90,7 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
         report.lessons.append(lesson.id)
         if dry_run:
             continue
-        manifest = build_lesson_manifest(lesson, records, config, urls)
-        _put(store, Urls.lesson_key(lesson.id), _json(manifest), durable=True)
-        _put(store, Urls.lesson_data_key(lesson.id), _json(lesson.to_json()), durable=True)
+        _put(store, keys.lesson_data(lesson.id), to_json(lesson.to_json()), durable=True)
     for collection in collections:
         found = check_collection(collection, records)
         if found:
@@ -117,8 +98,8 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
             continue
         report.collections.append(collection.id)
         if not dry_run:
-            doc = build_curated_collection(collection, records, config, urls)
-            _put(store, Urls.collection_key(collection.id), _json(doc), durable=True)
+            data = to_json(collection.to_json())
+            _put(store, keys.collection_data(collection.id), data, durable=True)
     if dry_run:
         return report
     # unpublish what was published before and whose file is gone (not what merely failed)
@@ -129,12 +110,11 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
     failed_ids = {Path(p).stem for p in lesson_paths} | {Path(p.path).stem for p in report.problems}
     for lid in before.get("lessons", []):
         if lid not in report.lessons and lid not in failed_ids:
-            store.delete(Urls.lesson_key(lid))
-            store.delete(Urls.lesson_data_key(lid))
+            store.delete(keys.lesson_data(lid))
             report.removed.append(f"lesson:{lid}")
     for cid in before.get("collections", []):
         if cid not in report.collections and cid not in failed_ids and cid != "top":
-            store.delete(Urls.collection_key(cid))
+            store.delete(keys.collection_data(cid))
             report.removed.append(f"collection:{cid}")
     kept_lessons = sorted(
         {*report.lessons, *(i for i in before.get("lessons", []) if i in failed_ids)}
@@ -142,7 +122,8 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
     kept_collections = sorted(
         {*report.collections, *(i for i in before.get("collections", []) if i in failed_ids)}
     )
-    _put(store, PUBLISHED, _json({"lessons": kept_lessons, "collections": kept_collections}))
+    _put(store, PUBLISHED, to_json({"lessons": kept_lessons, "collections": kept_collections}))
+    record_changes(store)
     _index(config, store, lessons, collections, records, kept_lessons, report)
     return report
 
@@ -158,7 +139,7 @@ def _index(config, store, lessons, collections, records, kept_lessons, report) -
     for lid in kept_lessons:
         if lid not in report.lessons:
             try:
-                published.append(Lesson.from_json(json.loads(store.get(Urls.lesson_data_key(lid)))))
+                published.append(Lesson.from_json(json.loads(store.get(keys.lesson_data(lid)))))
             except (StoreError, ValueError, TypeError):
                 continue
     chosen = [c for c in collections if c.id in report.collections]

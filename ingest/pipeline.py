@@ -5,10 +5,13 @@ and by sha256 when those differ; a page's tile tree is named by a digest of its 
 (file hash, frame, tiling settings), so an unchanged page is never tiled twice, a moved page
 reuses its tree, and tile URLs never change meaning (they can be cached forever).
 
-Crash safety: trees appear atomically (``Store.tree``), the record and manifest are written
-after every tree of the item is in place, and trees no longer referenced are deleted only
-after that. A run killed at any point leaves the previous documents intact; a plain re-run
-finishes the work.
+Crash safety: trees appear atomically (``Store.tree``), the record is written after every tree
+of the item is in place, and trees no longer referenced are deleted only after that. A run
+killed at any point leaves the previous record intact; a plain re-run finishes the work.
+
+Ingest writes records and tiles only: the IIIF documents (manifests, collections,
+``info.json`` with its id, the change feed) are rendered from them for the address that serves
+them (:mod:`manifests.documents`), so a new address never needs a re-ingest.
 """
 
 from __future__ import annotations
@@ -20,27 +23,27 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
-from archive import __version__
-from archive.changes import feed_needs_work, update_feed
-from archive.config import Config
+from archive import __version__, keys
+from archive.config import Config, Limits
 from archive.errors import ImageError, KuraError, StoreError
-from archive.fixity import entry, fixity_document, fixity_key, hash_key, tree_hashes
+from archive.events import record_changes
+from archive.fixity import entry, fixity_document, tree_hashes
 from archive.model import Item, Problem
-from archive.store import Store, open_store
-from manifests.collection import build_top_collection
-from manifests.item import build_manifest
-from manifests.urls import Urls
+from archive.record import load_record, to_json, write_record
+from archive.store import open_store
+from ingest.runlog import RunLog, now_iso, relative
 
 TILER_VERSION = 1  # bump when the tiler's output changes, to re-tile everything
-RECORD_VERSION = 1
-TOP_PENDING = "state/top-collection.pending"  # present while the top collection may be stale
+RECORD_VERSION = 2  # 2: records and fingerprints hold no address
+# what ingest wrote before IIIF documents were rendered at output; removed when found
+LEGACY_STATE = ("state/top-collection.pending",)
 
 
 # --- plan -------------------------------------------------------------------------------
@@ -67,7 +70,7 @@ class ImageJob:
     settings: dict
     max_pixels: int
     keep_masters: bool
-    base_url: str
+    max_pages: int = Limits().tiff_pages  # pages per multi-page TIFF
     tile_workers: int = 1
 
 
@@ -155,28 +158,12 @@ def page_tree_name(file_sha: str, frame: int, settings: dict) -> str:
     return _digest([file_sha, frame, settings])[:16]
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def load_record(store: Store, item_id: str) -> dict | None:
-    """The item's last record, or None if missing or unreadable (it will be rebuilt)."""
-    try:
-        record = json.loads(store.get(Urls.record_key(item_id)))
-    except (StoreError, ValueError):
-        return None
-    return record if isinstance(record, dict) and record.get("id") == item_id else None
-
-
 def _file_states(item: Item, root: Path, old: dict | None) -> list[FileState]:
     known = {f["path"]: f for f in (old or {}).get("files", [])}
     states = []
     for path in item.images:
         st = path.stat()
-        rel = _relative(path, root)
+        rel = relative(path, root)
         state = FileState(rel, st.st_size, st.st_mtime_ns)
         prev = known.get(rel)
         if prev and prev.get("size") == st.st_size and prev.get("mtime_ns") == st.st_mtime_ns:
@@ -207,9 +194,8 @@ def metadata_of(item: Item) -> dict:
 
 
 def manifest_context(config: Config) -> dict:
-    """Settings that change every manifest when they change."""
+    """Settings that change every manifest when they change (never the address)."""
     return {
-        "base_url": config.base_url,
         "title": config.title,
         "required_statement": config.required_statement,
         "provider": config.provider,
@@ -229,17 +215,16 @@ def build_pages(job: ImageJob) -> dict:
 
     root = Path(job.root)
     store = open_store(job.store, root)
-    urls = Urls(job.base_url)
     files, pages, tiled = [], [], 0
     trees: dict[str, dict] = {}  # fixity of the trees written here, read back as stored
     to_keep: list[tuple[str, Path, str, int]] = []  # masters, kept once every page is tiled
     for state in job.files:
         source = root / state.path
         sha = state.sha256 or sha256_file(source)
-        infos = probe(source, job.max_pixels)
+        infos = probe(source, job.max_pixels, job.max_pages)
         master = None
         if job.keep_masters:
-            master = Urls.master_key(job.item_id, sha, Path(state.path).name)
+            master = keys.master(job.item_id, sha, Path(state.path).name)
             to_keep.append((master, source, sha, state.size))
         files.append(
             {
@@ -254,16 +239,17 @@ def build_pages(job: ImageJob) -> dict:
         for info in infos:
             n = len(pages) + 1
             name = page_tree_name(sha, info.frame, job.settings)
-            key = Urls.image_key(job.item_id, name)
-            if not store.exists(f"{key}/info.json"):
+            key = keys.image(job.item_id, name)
+            if not store.exists(keys.info(job.item_id, name)):
                 # the master's own JPEG for full/max where it can be: read before the
                 # pixels are decoded, and handed over like them, with no reference kept
                 jpeg = [source_jpeg(source, info.frame)]
                 with store.tree(key) as tree:
                     result = write_pyramid(
-                        load_for_tiling(source, info.frame, job.max_pixels),  # no reference kept
+                        # no reference kept
+                        load_for_tiling(source, info.frame, job.max_pixels, job.max_pages),
                         tree,
-                        urls.absolute(key),
+                        key,  # the tree's own info.json; the served one is rendered
                         tile=job.settings["tile_size"],
                         sizes_max=job.settings["sizes_max"],
                         quality=job.settings["jpeg_quality"],
@@ -275,7 +261,7 @@ def build_pages(job: ImageJob) -> dict:
                 sizes = [list(s) for s in result.sizes]
                 width, height = result.width, result.height
             else:
-                info_json = json.loads(store.get(f"{key}/info.json"))
+                info_json = json.loads(store.get(keys.info(job.item_id, name)))
                 width, height = info_json["width"], info_json["height"]
                 sizes = [[s["width"], s["height"]] for s in info_json.get("sizes", [])]
             pages.append(
@@ -331,15 +317,13 @@ class Ingest:
         self.options = options
         self.say = say
         self.store = open_store(config.store, config.root)
-        self.urls = Urls(config.base_url)
         self.settings = image_settings(config)
-        self._top_pending = False
 
     def run(self) -> IngestSummary:
         from archive.sheet import read_sheet
 
         started = time.monotonic()
-        started_at = _now()
+        started_at = now_iso()
         if hasattr(self.store, "check"):  # S3: a missing bucket or bad secret, in one line
             self.store.check()
         sheet = read_sheet(self.config.sheet_path(), self.config)
@@ -350,12 +334,12 @@ class Ingest:
         failed_rows = {p.item_id for p in sheet.problems if p.level == "error" and p.item_id}
         items = self._selected(sheet.items, summary)
         if not self.options.dry_run:  # leftovers of a killed run, where they can be
-            self.store.sweep_temp("iiif", depth=2)  # iiif/{id}/{tree or document}
+            self.store.sweep_temp("iiif", depth=2)  # iiif/{id}/{tree}
             self.store.sweep_temp("records", depth=1)
             self.store.sweep_temp("fixity", depth=1)
-            self.store.sweep_temp("state", depth=1)
-            self.store.sweep_temp("activity", depth=1)
+            self.store.sweep_temp("state", depth=2)  # state/{file}, state/activity/{page}
             self.store.sweep_temp("masters", depth=3)  # masters/{id}/{sha}/{file}
+            self._drop_legacy_documents()
 
         jobs: list[ImageJob] = []
         planned: dict[str, tuple[Item, dict | None]] = {}
@@ -380,31 +364,20 @@ class Ingest:
                 status = "new" if old is None else "images" if item_id in image_ids else "planned"
                 summary.outcomes.append(ItemOutcome(item_id, status))
             summary.seconds = time.monotonic() - started
-            summary.finished_at = _now()
+            summary.finished_at = now_iso()
             return summary
 
         results = self._run_jobs(jobs)
-        changed = False
         for item_id, (item, old) in planned.items():
             t0 = time.monotonic()
             outcome = self._finish_item(item, old, results.get(item_id))
             outcome.seconds += time.monotonic() - t0
             summary.outcomes.append(outcome)
             log.item(outcome)
-            changed |= outcome.status not in ("unchanged", "failed")
-        if (
-            changed
-            or self.store.exists(TOP_PENDING)
-            or not self.store.exists(Urls.collection_key("top"))
-        ):
-            self._write_top_collection()
-            update_feed(self.store, self.config.base_url)  # before the marker goes
-            self.store.delete(TOP_PENDING)
-        elif feed_needs_work(self.store):  # no feed yet, or one cut short
-            update_feed(self.store, self.config.base_url)
+        record_changes(self.store)  # the change feed's events, also of a run killed before
         summary.outcomes.sort(key=lambda o: o.id)
         summary.seconds = time.monotonic() - started
-        summary.finished_at = _now()
+        summary.finished_at = now_iso()
         log.end(summary)
         return summary
 
@@ -436,8 +409,7 @@ class Ingest:
         if recorded != [(s.path, s.size, s.mtime_ns) for s in states]:
             return False
         return all(
-            self.store.exists(f"{Urls.image_key(old['id'], p['image'])}/info.json")
-            for p in old.get("pages", [])
+            self.store.exists(keys.info(old["id"], p["image"])) for p in old.get("pages", [])
         )
 
     def _job(self, item: Item, states: list[FileState]) -> ImageJob:
@@ -449,7 +421,7 @@ class Ingest:
             settings=self.settings,
             max_pixels=self.config.max_pixels,
             keep_masters=self.config.keep_masters,
-            base_url=self.config.base_url,
+            max_pages=self.config.limits.tiff_pages,
         )
 
     def _jobs_count(self, n: int) -> int:
@@ -494,7 +466,7 @@ class Ingest:
     def _finish_item(
         self, item: Item, old: dict | None, result: tuple[dict | None, str, float] | None
     ) -> ItemOutcome:
-        """Write the record and manifest (after the trees), then drop unreferenced trees."""
+        """Write the record (after the trees), then drop unreferenced trees."""
         meta = metadata_of(item)
         context = manifest_context(self.config)
         if result is not None:
@@ -508,11 +480,9 @@ class Ingest:
             new_trees = {}
         fingerprint = _digest([meta, files, pages, context])
         status = "new" if old is None else "images" if result is not None else "metadata"
-        manifest_ok = not pages or self.store.exists(Urls.manifest_key(item.id))
-        if old is not None and old.get("fingerprint") == fingerprint and manifest_ok:
-            if not self.store.exists(fixity_key(item.id)):  # ingested before fixity existed
-                manifest = self.store.get(Urls.manifest_key(item.id)) if pages else None
-                self._write_fixity(item.id, pages, new_trees, manifest)
+        if old is not None and old.get("fingerprint") == fingerprint:
+            if not self._fixity_current(item.id):  # ingested before fixity covered records
+                self._write_fixity(item.id, pages, new_trees, to_json(old))
             self._drop_stale_trees(item.id, {p["image"] for p in pages})  # a run killed late
             return ItemOutcome(item.id, "unchanged", pages=len(pages))
         if status == "images" and [p["image"] for p in pages] == [
@@ -530,137 +500,54 @@ class Ingest:
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "kura": __version__,
                 "host": platform.node(),
-                "sheet": _relative(self.config.sheet_path(), self.config.root),
+                "sheet": relative(self.config.sheet_path(), self.config.root),
             },
         }
-        manifest_bytes = None
-        if not self._top_pending:  # a run killed from here on still rebuilds the collection
-            self.store.put(TOP_PENDING, b"", durable=True)
-            self._top_pending = True
-        if pages:
-            self._retarget_services(item.id, pages)
-            manifest_bytes = _json(build_manifest(record, self.config, self.urls))
-            self.store.put(Urls.manifest_key(item.id), manifest_bytes, durable=True)
-        else:
-            self.store.delete(Urls.manifest_key(item.id))
-        self._write_fixity(item.id, pages, new_trees, manifest_bytes)
-        self.store.put(Urls.record_key(item.id), _json(record), durable=True)
+        self._write_fixity(item.id, pages, new_trees, to_json(record))
+        write_record(self.store, record)
         self._drop_stale_trees(item.id, {p["image"] for p in pages})
         return ItemOutcome(item.id, status, pages=len(pages), seconds=seconds, tiled=tiled)
 
+    def _fixity_current(self, item_id: str) -> bool:
+        """True when the item's fixity document records its record (not the stored
+        manifest older versions kept)."""
+        try:
+            data = json.loads(self.store.get(keys.fixity(item_id)))
+        except (StoreError, ValueError):
+            return False
+        return isinstance(data, dict) and set(data.get("documents") or {}) == {keys.record(item_id)}
+
     def _write_fixity(
-        self, item_id: str, pages: list[dict], new_trees: dict, manifest: bytes | None
+        self, item_id: str, pages: list[dict], new_trees: dict, record: bytes
     ) -> None:
-        """Record the sha256 of every published file of the item (``kura verify`` audits
-        them): trees tiled in this run as read back, reused trees from the last fixity
-        document (never re-read, so damage is not recorded as the truth), info.json afresh
-        (its id follows base_url)."""
+        """Record the sha256 of every stored file of the item (``kura verify`` audits them):
+        the record as written, trees tiled in this run as read back, reused trees from the
+        last fixity document (never re-read, so damage is not recorded as the truth)."""
         old = {}
-        if self.store.exists(fixity_key(item_id)):
-            with contextlib.suppress(StoreError, ValueError):
-                old = json.loads(self.store.get(fixity_key(item_id))).get("trees", {})
+        with contextlib.suppress(StoreError, ValueError):
+            old = json.loads(self.store.get(keys.fixity(item_id))).get("trees", {})
         trees = {}
         for page in pages:
-            key = Urls.image_key(item_id, page["image"])
             files = new_trees.get(page["image"]) or old.get(page["image"])
-            files = dict(files or tree_hashes(self.store, key))
-            files["info.json"] = list(hash_key(self.store, f"{key}/info.json"))
-            trees[page["image"]] = files
-        documents = {Urls.manifest_key(item_id): entry(manifest)} if manifest else {}
-        document = fixity_document(item_id, documents, trees)
-        self.store.put(fixity_key(item_id), _json(document), durable=True)
-
-    def _retarget_services(self, item_id: str, pages: list[dict]) -> None:
-        """Give every page's info.json the id of the current base URL (a new base URL
-        rewrites these JSON documents, never the tiles)."""
-        for page in pages:
-            key = f"{Urls.image_key(item_id, page['image'])}/info.json"
-            info = json.loads(self.store.get(key))
-            wanted = self.urls.image_service(item_id, page["image"])
-            if info.get("id") != wanted:
-                info["id"] = wanted
-                self.store.put(key, json.dumps(info, indent=2).encode(), durable=True)
+            trees[page["image"]] = dict(
+                files or tree_hashes(self.store, keys.image(item_id, page["image"]))
+            )
+        document = fixity_document(item_id, {keys.record(item_id): entry(record)}, trees)
+        self.store.put(keys.fixity(item_id), to_json(document), durable=True)
 
     def _drop_stale_trees(self, item_id: str, keep: set[str]) -> None:
         for name in self.store.folders(f"iiif/{item_id}"):
             if name not in keep:
-                self.store.delete_tree(f"iiif/{item_id}/{name}")
+                self.store.delete_tree(keys.image(item_id, name))
 
-    def _write_top_collection(self) -> None:
-        records = [r for r in self._all_records() if r.get("pages")]
-        top = build_top_collection(records, self.config, self.urls)
-        self.store.put(Urls.collection_key("top"), _json(top), durable=True)
-
-    def _all_records(self) -> Iterable[dict]:
-        for key in self.store.list("records"):
+    def _drop_legacy_documents(self) -> None:
+        """IIIF documents stored by versions that baked the address into them (manifests,
+        the top collection, lesson manifests, curated collections): now rendered at output."""
+        for key in LEGACY_STATE:
+            self.store.delete(key)
+        for key in [*self.store.list("iiif/collection"), *self.store.list("iiif/lesson")]:
             if key.endswith(".json"):
-                record = load_record(self.store, Path(key).stem)
-                if record:
-                    yield record
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-class RunLog:
-    """The structured log of one ingest run: ``logs/ingest-{time}-{pid}.jsonl`` in the
-    project, one JSON object a line (start, every item as it finishes, problems, end), so a
-    killed run still shows how far it got. A log that cannot be written never fails the run."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.logged: set[str] = set()
-
-    @classmethod
-    def open(cls, root: Path, at: str, summary: IngestSummary, options: IngestOptions) -> RunLog:
-        if options.dry_run:
-            return cls(None)
-        stamp = at.replace("-", "").replace(":", "").split(".")[0]
-        log = cls(root / "logs" / f"ingest-{stamp}Z-{os.getpid()}.jsonl")
-        summary.log = _relative(log.path, root)
-        log.write(
-            event="start",
-            at=at,
-            kura=__version__,
-            host=platform.node(),
-            pid=os.getpid(),
-            sheet=summary.sheet,
-            jobs=options.jobs,
-            only=options.only,
-        )
-        return log
-
-    def write(self, **event: object) -> None:
-        if self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(event, ensure_ascii=False) + "\n")
-        except OSError:
-            self.path = None  # e.g. a read-only project: keep ingesting without a log
-
-    def item(self, outcome: ItemOutcome) -> None:
-        self.logged.add(outcome.id)
-        self.write(event="item", at=_now(), **asdict(outcome))
-
-    def end(self, summary: IngestSummary) -> None:
-        for outcome in summary.outcomes:
-            if outcome.id not in self.logged:  # failed before any work (sheet, file access)
-                self.item(outcome)
-        for problem in summary.problems:
-            self.write(event="problem", **asdict(problem))
-        report = summary.report()
-        self.write(
-            event="end",
-            at=summary.finished_at,
-            seconds=report["seconds"],
-            counts=report["counts"],
-            pages_tiled=report["pages_tiled"],
-            failed=summary.failed,
-        )
-
-
-def _json(data: dict) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+                self.store.delete(key)
+        for item_id in self.store.folders("iiif"):
+            if item_id not in ("collection", "lesson"):
+                self.store.delete(keys.manifest(item_id))

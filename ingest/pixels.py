@@ -24,7 +24,13 @@ from PIL import Image, ImageCms
 
 from archive.errors import ImageError
 from ingest import native
-from ingest.images import load_page, pillow_bomb_check_off, probe_page, tiff_page_offsets
+from ingest.images import (
+    DEFAULT_MAX_PAGES,
+    load_page,
+    pillow_bomb_check_off,
+    probe_page,
+    tiff_page_offsets,
+)
 from ingest.jpeg import publishable_jpeg
 from ingest.memory import new_pixels
 
@@ -44,12 +50,14 @@ def load_pixels(path: Path, frame: int, max_pixels: int) -> np.ndarray:
     return page.all() if isinstance(page, TiffRows) else page
 
 
-def load_for_tiling(path: Path, frame: int, max_pixels: int) -> np.ndarray | JpegPage | TiffRows:
+def load_for_tiling(
+    path: Path, frame: int, max_pixels: int, max_pages: int = DEFAULT_MAX_PAGES
+) -> np.ndarray | JpegPage | TiffRows:
     """What ``write_pyramid`` tiles: a JPEG that needs no conversion as a ``JpegPage`` (the
     tiler decodes it), an uncompressed TIFF as ``TiffRows`` (read while tiling), anything
     else as pixels (see ``load_pixels``). Only this page's headers are read (a multi-page
     TIFF's page directory is walked once per file, not once per page)."""
-    probe_page(path, frame, max_pixels)
+    probe_page(path, frame, max_pixels, max_pages)
     kind = _jpeg_fast_kind(path, frame)
     if kind is not None:
         (width, height), grey = kind
@@ -60,7 +68,7 @@ def load_for_tiling(path: Path, frame: int, max_pixels: int) -> np.ndarray | Jpe
     fast = _tiff_fast(path, frame)
     if fast is not None:
         return fast
-    return pixels_of(load_page(path, frame, max_pixels))
+    return pixels_of(load_page(path, frame, max_pixels, max_pages))
 
 
 @dataclass(frozen=True)

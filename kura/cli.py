@@ -17,6 +17,7 @@ from archive import __version__
 from archive.config import Config
 from archive.errors import KuraError
 from archive.i18n import current_lang, pick
+from manifests.urls import Urls
 
 
 class KuraGroup(click.Group):
@@ -390,7 +391,7 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
 
     config = _config(ctx)
     store = open_store(config.store, config.root)
-    data = opendata_csv(store, config, base_url)
+    data = opendata_csv(store, config, _public_urls(config, base_url))
     rows = data.count(b"\r\n") - 1
     if output is None:
         store.put(opendata_key(config), data, durable=True)
@@ -481,6 +482,8 @@ def publish(
 ) -> None:
     """アーカイブを S3 互換ストレージへ差分公開する / publish the archive to S3 (only what changed)."""
     from archive.publish import Publisher
+    from archive.store import open_store
+    from manifests.documents import Documents
 
     config = _config(ctx)
     base_url = base_url or config.public_url
@@ -491,10 +494,11 @@ def publish(
                 "give --base-url, or set public_url in kura.toml",
             )
         )
+    store = open_store(config.store, config.root)
     publisher = Publisher(
         config,
         target,
-        base_url,
+        Documents(store, config, _public_urls(config, base_url)),
         endpoint_url=endpoint_url,
         delete=delete,
         set_cors=set_cors,
@@ -573,3 +577,12 @@ def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
 
 def main() -> None:
     cli(prog_name="kura")
+
+
+def _public_urls(config: Config, base_url: str | None) -> Urls:
+    """The addresses of what is published: the files at ``base_url`` (or kura.toml's
+    ``public_url``); pages at kura.toml's ``base_url`` when the site has both, else there too."""
+    files = (base_url or config.public_url or config.base_url).rstrip("/")
+    if config.public_url:
+        return Urls(config.base_url, files)
+    return Urls(files)

@@ -11,10 +11,9 @@ from typing import Any
 
 from iiif_prezi3 import Manifest
 
+from archive.record import thumbnail_of
 from manifests.labels import ENGLISH_COLUMN, METADATA_LABELS
 from manifests.urls import Urls
-
-THUMBNAIL_MIN = 200  # long side of the smallest listed size good enough for a thumbnail
 
 
 def lang_map(ja: str, en: str = "") -> dict[str, list[str]]:
@@ -45,25 +44,14 @@ def _metadata(record: dict) -> list[tuple[dict, dict]]:
     return entries
 
 
-def thumbnail_size(page: dict) -> tuple[int, int]:
-    """The smallest listed size whose long side reaches THUMBNAIL_MIN (else the largest)."""
-    sizes = sorted((tuple(s) for s in page.get("sizes", [])), key=lambda s: s[0] * s[1])
-    for w, h in sizes:
-        if max(w, h) >= THUMBNAIL_MIN:
-            return w, h
-    return sizes[-1] if sizes else (page["width"], page["height"])
-
-
 def thumbnail(record: dict, urls: Urls) -> dict | None:
     """A thumbnail resource for the item's first page, with its image service."""
-    pages = record.get("pages") or []
-    if not pages:
+    found = thumbnail_of(record)
+    if found is None:
         return None
-    page = pages[0]
-    w, h = thumbnail_size(page)
-    size = "max" if (w, h) == (page["width"], page["height"]) else f"{w},{h}"
+    page, (w, h), segment = found
     return {
-        "id": urls.image(record["id"], page["image"], size),
+        "id": urls.image(record["id"], page["image"], segment),
         "type": "Image",
         "format": "image/jpeg",
         "width": w,

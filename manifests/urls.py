@@ -1,8 +1,8 @@
 """The one place that builds URLs, IIIF ids and store keys.
 
-Ids are absolute URLs under ``base_url``; the store key of a document is its URL path
-without the leading ``/``, so moving the archive to a new base URL rewrites ids only.
-The viewer builds its page links with the same object.
+Ids are absolute URLs under ``base_url``; the path of a published file's URL is its store
+key (``archive.keys``), so the store holds no addresses and documents are rendered for the
+address they are served from. The viewer builds its page links with the same object.
 
 ``files_url`` (kura.toml's ``public_url``) is where the published files live when they are
 served apart from the viewer (a CDN, an S3 bucket): every stored file and every id inside
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import quote
+
+from archive import keys
 
 
 @dataclass(frozen=True)
@@ -29,59 +31,16 @@ class Urls:
         """The URL of a stored file (under ``files_url``)."""
         return f"{self.files_url}/{quote(key, safe='/,:')}"
 
-    # --- store keys -----------------------------------------------------------------
-    @staticmethod
-    def manifest_key(item_id: str) -> str:
-        return f"iiif/{item_id}/manifest.json"
-
-    @staticmethod
-    def image_key(item_id: str, image: str) -> str:
-        """The folder of one page's level-0 image service (``info.json`` and tiles); ``image``
-        is the digest-based tree name the ingest gave the page."""
-        return f"iiif/{item_id}/{image}"
-
-    @staticmethod
-    def record_key(item_id: str) -> str:
-        return f"records/{item_id}.json"
-
-    @staticmethod
-    def master_key(item_id: str, sha256: str, name: str) -> str:
-        """Masters are kept by content: a changed scan never overwrites the kept original."""
-        return f"masters/{item_id}/{sha256[:16]}/{name}"
-
-    @staticmethod
-    def collection_key(name: str = "top") -> str:
-        return f"iiif/collection/{name}.json"
-
-    @staticmethod
-    def lesson_key(lesson_id: str) -> str:
-        """The IIIF manifest of a lesson."""
-        return f"iiif/lesson/{lesson_id}.json"
-
-    @staticmethod
-    def lesson_data_key(lesson_id: str) -> str:
-        """The compiled lesson (steps, sanitised HTML) that the viewer's player reads."""
-        return f"lessons/{lesson_id}.json"
-
-    @staticmethod
-    def activity_key(name: str = "all-changes") -> str:
-        """The IIIF Change Discovery feed: ``all-changes`` (the OrderedCollection) and its
-        pages ``page-{n}``."""
-        return f"activity/{name}.json"
-
-    @staticmethod
-    def opendata_key(code: str = "") -> str:
-        """The 文化財一覧 open-data CSV, named by the municipality code like the portals'."""
-        return (
-            f"opendata/{code}_cultural_property.csv" if code else "opendata/cultural_property.csv"
-        )
-
     # --- IIIF ids -------------------------------------------------------------------
     def manifest(self, item_id: str) -> str:
-        return self.absolute(self.manifest_key(item_id))
+        return self.absolute(keys.manifest(item_id))
 
     def image_service(self, item_id: str, image: str) -> str:
-        return self.absolute(self.image_key(item_id, image))
+        return self.absolute(keys.image(item_id, image))
+
+    def info(self, item_id: str, image: str) -> str:
+        """A page's ``info.json`` (by the Image API, ``{service id}/info.json``)."""
+        return self.absolute(keys.info(item_id, image))
 
     def image(self, item_id: str, image: str, size: str = "max") -> str:
         """A whole-page image at ``size`` (``max`` or ``w,h`` from info.json's sizes)."""
@@ -97,22 +56,22 @@ class Urls:
         return f"{self.canvas(item_id, page)}/image"
 
     def collection(self, name: str = "top") -> str:
-        return self.absolute(self.collection_key(name))
+        return self.absolute(keys.collection(name))
 
     def lesson(self, lesson_id: str) -> str:
-        return self.absolute(self.lesson_key(lesson_id))
+        return self.absolute(keys.lesson(lesson_id))
 
     def lesson_canvas(self, lesson_id: str, step: int) -> str:
         return f"{self.files_url}/iiif/lesson/{lesson_id}/canvas/{step}"
 
     def record(self, item_id: str) -> str:
-        return self.absolute(self.record_key(item_id))
+        return self.absolute(keys.record(item_id))
 
     def activity(self, name: str = "all-changes") -> str:
-        return self.absolute(self.activity_key(name))
+        return self.absolute(keys.activity(name))
 
     def opendata(self, code: str = "") -> str:
-        return self.absolute(self.opendata_key(code))
+        return self.absolute(keys.opendata(code))
 
     # --- viewer pages ----------------------------------------------------------------
     def item_page(self, item_id: str) -> str:
@@ -127,3 +86,7 @@ class Urls:
 
     def home(self) -> str:
         return f"{self.base_url}/"
+
+    def api_item(self, item_id: str) -> str:
+        """An item's public record and links as JSON (``/api/items/{id}``)."""
+        return f"{self.base_url}/api/items/{item_id}"

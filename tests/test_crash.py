@@ -24,6 +24,7 @@ import pytest
 
 from archive.store import TEMP_MARK, LocalStore
 from tests.conftest import make_scan, write_sheet
+from tests.rendered import all_documents
 
 ROWS = [
     {"ID": f"item{i}", "名称": f"資料{i}", "年代": "天保5年", "画像ファイル": f"item{i}/*.jpg"}
@@ -52,7 +53,9 @@ def ingest_cmd(root: Path) -> list[str]:
 
 
 def comparable(store: LocalStore) -> dict[str, object]:
-    """The store's content, with the fields that legitimately differ between runs removed."""
+    """The store's content and every IIIF document rendered from it (the store holds none:
+    manifests, info.json, collections and the feed are rendered for kura.toml's address),
+    with the fields that legitimately differ between runs removed."""
     out: dict[str, object] = {}
     for key in store.list():
         data = store.get(key)
@@ -63,15 +66,29 @@ def comparable(store: LocalStore) -> dict[str, object]:
                 f.pop("mtime_ns")
             record.pop("fingerprint")
             out[key] = record
-        elif key.startswith("activity/page-"):  # the change feed: times of the run
+        elif key.startswith("fixity/"):  # the record's hash: its bytes hold the run's time
+            fixity = json.loads(data)
+            assert set(fixity["documents"]) == {f"records/{fixity['id']}.json"}, key
+            fixity.pop("documents")
+            out[key] = fixity
+        elif key == "state/activity.json":  # the fingerprints announced last
+            state = json.loads(data)
+            out[key] = {**state, "items": sorted(state["items"])}
+        elif key.startswith("state/activity/page-"):  # the change log: times of the run
             page = json.loads(data)
-            for activity in page["orderedItems"]:
-                activity.pop("endTime")
+            for event in page["events"]:
+                event.pop("endTime")
             out[key] = page
         elif key.endswith(".json"):
             out[key] = json.loads(data)
         else:
             out[key] = len(data)
+    assert not [k for k in out if k.endswith("/manifest.json")], "a stored manifest"
+    for key, document in all_documents(store.root.parent, info=True).items():
+        if key.startswith("activity/page-"):  # the change feed: times of the run
+            for activity in document["orderedItems"]:
+                activity.pop("endTime")
+        out[f"rendered:{key}"] = document
     return out
 
 
@@ -80,13 +97,19 @@ def visible_state_is_sound(store: LocalStore) -> None:
         assert TEMP_MARK not in key
         if key.endswith(".json"):
             json.loads(store.get(key))  # never half-written
+    # every document renders from what is stored (all_documents fails on one that does not)
+    documents = all_documents(store.root.parent, info=True)
     for key in store.list("records"):
         record = json.loads(store.get(key))
         for page in record["pages"]:  # a record only points at complete trees
             assert store.exists(f"iiif/{record['id']}/{page['image']}/info.json")
+            info = documents[f"iiif/{record['id']}/{page['image']}/info.json"]
+            assert (info["width"], info["height"]) == (page["width"], page["height"])
         if record["pages"]:
-            manifest = json.loads(store.get(f"iiif/{record['id']}/manifest.json"))
+            manifest = documents[f"iiif/{record['id']}/manifest.json"]
             assert len(manifest["items"]) == len(record["pages"])
+        else:
+            assert f"iiif/{record['id']}/manifest.json" not in documents
 
 
 @pytest.fixture(scope="module")
@@ -357,12 +380,21 @@ def copy_project(source: Path, target: Path, with_store: bool) -> Path:
     return target
 
 
+TOP = "rendered:iiif/collection/top.json"
+
+
 def assert_old_or_new(current: dict, old: dict, new: dict) -> None:
-    """Every document is as it was before the run or as the run makes it, never a mix."""
+    """Every document is as it was before the run or as the run makes it, never a mix. The
+    top collection is rendered from every record, so it may list some items as they were
+    and others as they are: each of its entries is old or new."""
     for key, value in current.items():
         if not key.endswith(".json") or key.startswith("state/"):  # bookkeeping, never served
             continue
         allowed = [v for v in (old.get(key), new.get(key)) if v is not None]
+        if key == TOP:
+            entries = [*old[TOP]["items"], *new[TOP]["items"]]
+            assert all(entry in entries for entry in value["items"]), key
+            value, allowed = {**value, "items": []}, [{**v, "items": []} for v in allowed]
         assert value in allowed, key
     for key in old:  # nothing published before is lost, unless the finished run drops it
         if key.endswith(".json") and key in new:

@@ -258,6 +258,8 @@ def test_killed_after_n_writes_of_kura_index(
         store = LocalStore(root / "public")
         visible_state_is_sound(store)
         for key, value in comparable(store).items():
+            if key.startswith("state/activity"):  # the private event log may hold "pending"
+                continue  # events (finished by the next run); the feed rendered from it not
             assert value in (old_store.get(key), expected_store.get(key)), (where, key)
         # (c) a plain re-run ends where an uninterrupted run ends
         kura(root, "index")
@@ -354,26 +356,34 @@ def bucket_is_sound(objects: Objects, versions: list[dict]) -> None:
 
 
 def manifest_is_honest(root: Path, target: str, objects: Objects) -> int:
-    """The publish manifest claims nothing the bucket does not hold: every entry for a file
-    as it is now names an object with exactly that file's published bytes. Returns the
+    """The publish manifest claims nothing the bucket does not hold: every entry for a source
+    as it is now (a stored file, or a document rendered for the public address whose sources
+    are unchanged) names an object with exactly the bytes published for it now. Returns the
     number of entries checked."""
     from archive.config import load_config
-    from archive.publish import PublishManifest, render
+    from archive.publish import Publisher, PublishManifest, local_sources, rendered_sources
     from archive.s3store import S3Store
+    from manifests.documents import Documents
+    from manifests.urls import Urls
 
     local = LocalStore(root / "public")
-    base_url = load_config(root).base_url
+    config = load_config(root)
+    docs = Documents(local, config, Urls(PUBLIC))
+    salt = Publisher(config, target, docs)._salt()  # what every rendering depends on
+    sources = {s.key: s for s in local_sources(local, masters=False)}
+    sources.update({s.key: s for s in rendered_sources(local, docs, salt)})
     manifest = PublishManifest(local, S3Store.from_url(target).url, PUBLIC)
     checked = 0
     for key, (size, mtime_ns, _md5, etag) in manifest.entries.items():
-        path = local.path(key)
-        if not path.is_file() or [path.stat().st_size, path.stat().st_mtime_ns] != [
-            size,
-            mtime_ns,
-        ]:
-            continue  # a file changed since: the next run compares its bytes
+        source = sources.get(key)
+        if source is None or [source.size, source.mtime_ns] != [size, mtime_ns]:
+            continue  # changed since: the next run compares its bytes
         assert key in objects, f"the manifest claims {key}, which the bucket lacks"
-        published = render(key, path.read_bytes(), base_url, PUBLIC)
+        if source.render is not None:
+            published = source.render()
+        else:
+            assert source.path is not None
+            published = Path(source.path).read_bytes()
         assert (
             objects[key][1] == etag == hashlib.md5(published, usedforsecurity=False).hexdigest()
         ), key

@@ -32,8 +32,13 @@ import pytest
 from iiif_validator.validator import ValidationInfo
 from PIL import Image, ImageDraw
 
-from archive.store import LocalStore, content_type_for
+from archive import keys
+from archive.config import Config
+from archive.keys import content_type_for
+from archive.store import LocalStore
 from ingest.pyramid import write_pyramid
+from manifests.documents import Documents
+from manifests.urls import Urls
 
 # The identifier of the validator's test image on the reference servers (any would do:
 # it is what we pass with --identifier and where the tree is written).
@@ -213,6 +218,27 @@ def test_served_like_a_static_host(server, store) -> None:
     with Image.open(io.BytesIO(body)) as image:
         assert image.format == "JPEG"
         assert image.size == (info["width"], info["height"]) == (1000, 1000)
+
+
+def test_the_info_json_served_is_the_one_validated(server, store) -> None:
+    """The viewer and ``kura publish`` serve an info.json rendered from the item's record,
+    not the tiler's own: for a record of this page it is the validated one, id aside (the
+    id is the address it is served at)."""
+    port = server.server_address[1]
+    image = "0123456789abcdef"
+    page = {"page": 1, "image": image, "width": 1000, "height": 1000}
+    record = {
+        "id": "card",
+        "pages": [page],
+        "image_settings": {"tile_size": 256, "sizes_max": 1024},
+    }
+    store.put(keys.record("card"), json.dumps(record).encode())
+    docs = Documents(store, Config(root=store.root), Urls(f"http://127.0.0.1:{port}"))
+    rendered = docs.render(keys.info("card", image))
+    assert rendered is not None
+    assert rendered["id"] == f"http://127.0.0.1:{port}/iiif/card/{image}"
+    validated = json.loads(store.get(f"{KEY}/info.json"))
+    assert rendered == {**validated, "id": rendered["id"]}
 
 
 def break_missing_full_max(store: LocalStore) -> None:

@@ -14,6 +14,7 @@ from archive.store import TEMP_MARK, LocalStore
 from ingest.pipeline import Ingest, IngestOptions
 from kura.cli import cli
 from tests.conftest import make_scan, write_sheet
+from tests.rendered import Published
 
 
 def run(root: Path, **options) -> object:
@@ -26,6 +27,11 @@ def store_of(root: Path) -> LocalStore:
 
 def record(root: Path, item_id: str) -> dict:
     return json.loads((root / "public" / "records" / f"{item_id}.json").read_text("utf-8"))
+
+
+def published(root: Path) -> Published:
+    """The store as a reader finds it: IIIF documents rendered from the records."""
+    return Published(root)
 
 
 def snapshot(root: Path) -> dict[str, int]:
@@ -65,13 +71,23 @@ def test_first_ingest_writes_records_masters_manifests(sample_project: Path) -> 
         assert kept.read_bytes() == source.read_bytes()
     assert diary["ingest"]["kura"] and diary["ingest"]["at"]
 
+    # the store holds records and tiles, no IIIF document: those are rendered from records
     store = store_of(sample_project)
-    assert store.exists("iiif/sashida-nikki/manifest.json")
-    assert store.exists("iiif/collection/top.json")
+    assert not [*store.list("iiif/collection"), *store.list("activity")]
+    assert not [k for k in store.list("iiif") if k.endswith("/manifest.json")]
+    assert b"127.0.0.1:8000" not in store.get("records/sashida-nikki.json")  # no address
+    tree = diary["pages"][0]["image"]
+    stored_info = json.loads(store.get(f"iiif/sashida-nikki/{tree}/info.json"))
+    assert stored_info["id"] == f"iiif/sashida-nikki/{tree}"  # the tiler's own, no address
+    docs = published(sample_project)
+    manifest = json.loads(docs.get("iiif/sashida-nikki/manifest.json"))
+    assert manifest["id"] == "http://127.0.0.1:8000/iiif/sashida-nikki/manifest.json"
+    assert len(manifest["items"]) == 3
+    assert docs.exists("iiif/collection/top.json")
     # a record without images: a record, no manifest, not in the IIIF collection
     assert record(sample_project, "shishimai")["pages"] == []
-    assert not store.exists("iiif/shishimai/manifest.json")
-    top = json.loads(store.get("iiif/collection/top.json"))
+    assert not docs.exists("iiif/shishimai/manifest.json")
+    top = json.loads(docs.get("iiif/collection/top.json"))
     assert [m["id"].rsplit("/", 2)[-2] for m in top["items"]] == ["bonsho", "ezu", "sashida-nikki"]
 
 
@@ -127,7 +143,8 @@ def test_changed_row_rewrites_documents_without_image_work(sample_project: Path)
     summary = run(sample_project)
     assert {o.id: o.status for o in summary.outcomes}["bonsho"] == "metadata"
     assert sum(o.tiled for o in summary.outcomes) == 0
-    manifest = json.loads(store_of(sample_project).get("iiif/bonsho/manifest.json"))
+    assert record(sample_project, "bonsho")["title"] == "真福寺の梵鐘"
+    manifest = json.loads(published(sample_project).get("iiif/bonsho/manifest.json"))
     assert manifest["label"]["ja"] == ["真福寺の梵鐘"]
 
 
@@ -168,24 +185,27 @@ def test_bad_file_fails_its_item_and_the_rest_goes_on(project) -> None:
     missing = [line for line in lines if "nothing-here.jpg" in line]
     assert missing and "row 5" in missing[0] and "画像ファイル" in missing[0]
     assert "1 new" in lines[-1] and "3 failed" in lines[-1]
-    assert store_of(root).exists("iiif/good/manifest.json")
+    assert published(root).exists("iiif/good/manifest.json")
     for item_id in ("broken", "fake", "missing"):
         assert not store_of(root).exists(f"records/{item_id}.json")
+        assert not published(root).exists(f"iiif/{item_id}/manifest.json")
 
 
 def test_bad_file_never_damages_what_was_stored(sample_project: Path) -> None:
     run(sample_project)
     store = store_of(sample_project)
-    manifest = store.get("iiif/bonsho/manifest.json")
+    manifest = published(sample_project).get("iiif/bonsho/manifest.json")
     rec = store.get("records/bonsho.json")
+    tree = json.loads(rec)["pages"][0]["image"]
+    tiles = {k: store.get(k) for k in store.list(f"iiif/bonsho/{tree}")}
     (sample_project / "scans" / "bonsho.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     summary = run(sample_project)
     assert summary.failed
     assert {o.id: o.status for o in summary.outcomes}["bonsho"] == "failed"
-    assert store.get("iiif/bonsho/manifest.json") == manifest
+    assert published(sample_project).get("iiif/bonsho/manifest.json") == manifest
     assert store.get("records/bonsho.json") == rec
-    tree = json.loads(rec)["pages"][0]["image"]
     assert store.exists(f"iiif/bonsho/{tree}/info.json")
+    assert {k: store.get(k) for k in store.list(f"iiif/bonsho/{tree}")} == tiles
 
 
 def test_dry_run_writes_nothing(sample_project: Path) -> None:
@@ -340,7 +360,9 @@ def test_cli_rerun_leaves_curated_documents_untouched(sample_project: Path) -> N
     args = ["--lang", "en", "-C", str(sample_project), "ingest", "--no-progress"]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert store_of(sample_project).exists("iiif/collection/kane.json")
+    assert store_of(sample_project).exists("state/collections/kane.json")  # compiled
+    kane = json.loads(published(sample_project).get("iiif/collection/kane.json"))
+    assert [m["id"] for m in kane["items"]] == ["http://127.0.0.1:8000/iiif/bonsho/manifest.json"]
     before = snapshot(sample_project)
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0, again.output

@@ -3,7 +3,6 @@ Markdown, compiling into valid IIIF, and the player's pages (Flask test client, 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import ClassVar
@@ -22,6 +21,7 @@ from archive.lessons import (
 )
 from manifests.lesson import build_curated_collection, build_lesson_manifest
 from manifests.urls import Urls
+from tests.rendered import all_documents
 from tests.viewer_demo import build_demo_once
 from viewer import create_app
 
@@ -221,20 +221,26 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(demo: Path):
-    return create_app(load_config(demo), {"TESTING": True}).test_client()
+    return create_app(
+        load_config(demo), {"TESTING": True}, listening=("http://localhost",)
+    ).test_client()
 
 
 def test_demo_documents_are_valid(demo: Path, iiif_schema) -> None:
+    """Every Presentation document of the demo (rendered: the store holds none), the lesson
+    manifests and curated collections among them, validates."""
     validator = jsonschema.Draft7Validator(iiif_schema)
-    public = demo / "public"
-    docs = [
-        public / "iiif/lesson/mukashi-no-dogu.json",
-        public / "iiif/lesson/oshima-tsumugi.json",
-        public / "iiif/collection/mukashi-no-murayama.json",
-    ]
-    for path in docs:
-        errors = list(validator.iter_errors(json.loads(path.read_text(encoding="utf-8"))))
-        assert not errors, (path, errors[0].message)
+    docs = {k: v for k, v in all_documents(demo).items() if k.startswith("iiif/")}
+    assert {
+        "iiif/lesson/mukashi-no-dogu.json",
+        "iiif/lesson/oshima-tsumugi.json",
+        "iiif/collection/mukashi-no-murayama.json",
+        "iiif/collection/top.json",
+    } <= set(docs)
+    assert not (demo / "public" / "iiif" / "lesson").exists()
+    for key, document in docs.items():
+        errors = list(validator.iter_errors(document))
+        assert not errors, (key, errors[0].message)
 
 
 def test_lessons_index_and_intro(client) -> None:

@@ -12,18 +12,19 @@ import pytest
 from archive.config import load_config
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions
+from tests.rendered import Published
 
 BASE = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
-def ingested(sample_project: Path) -> LocalStore:
+def ingested(sample_project: Path) -> Published:
     summary = Ingest(load_config(sample_project), IngestOptions(jobs=1)).run()
     assert not summary.failed, summary.report()
-    return LocalStore(sample_project / "public")
+    return Published(sample_project)
 
 
-def documents(store: LocalStore) -> dict[str, dict]:
+def documents(store: Published) -> dict[str, dict]:
     return {
         key: json.loads(store.get(key))
         for key in store.list("iiif")
@@ -31,7 +32,7 @@ def documents(store: LocalStore) -> dict[str, dict]:
     }
 
 
-def test_every_document_validates_against_the_schema(ingested: LocalStore, iiif_schema) -> None:
+def test_every_document_validates_against_the_schema(ingested: Published, iiif_schema) -> None:
     validator = jsonschema.Draft7Validator(iiif_schema)
     docs = documents(ingested)
     assert set(docs) == {
@@ -45,7 +46,7 @@ def test_every_document_validates_against_the_schema(ingested: LocalStore, iiif_
         assert not errors, f"{key}: {errors[:5]}"
 
 
-def test_the_schema_check_can_fail(ingested: LocalStore, iiif_schema) -> None:
+def test_the_schema_check_can_fail(ingested: Published, iiif_schema) -> None:
     manifest = json.loads(ingested.get("iiif/bonsho/manifest.json"))
     manifest["items"][0]["items"][0]["items"][0].pop("target")
     manifest["label"] = "not a language map"
@@ -57,7 +58,7 @@ def key_of(url: str) -> str:
     return url[len(BASE) + 1 :]
 
 
-def test_manifest_content(ingested: LocalStore) -> None:
+def test_manifest_content(ingested: Published) -> None:
     m = json.loads(ingested.get("iiif/sashida-nikki/manifest.json"))
     assert m["@context"] == "http://iiif.io/api/presentation/3/context.json"
     assert m["label"] == {"ja": ["指田日記"], "en": ["Sashida Diary"]}
@@ -82,7 +83,7 @@ def test_manifest_content(ingested: LocalStore) -> None:
     assert bonsho["navDate"] == "1638-01-01T00:00:00Z"
 
 
-def test_painting_annotations_and_services(ingested: LocalStore) -> None:
+def test_painting_annotations_and_services(ingested: Published) -> None:
     for key, doc in documents(ingested).items():
         if doc["type"] != "Manifest":
             continue
@@ -101,7 +102,7 @@ def test_painting_annotations_and_services(ingested: LocalStore) -> None:
             assert (info["width"], info["height"]) == (canvas["width"], canvas["height"])
 
 
-def test_every_id_resolves_in_the_store(ingested: LocalStore) -> None:
+def test_every_id_resolves_in_the_store(ingested: Published) -> None:
     """Every dereferenceable URL in our documents names a key that exists: manifests,
     image bodies (full/max), thumbnails (a listed size), info.json of every service."""
     checked = 0
@@ -128,7 +129,7 @@ def test_every_id_resolves_in_the_store(ingested: LocalStore) -> None:
     assert checked > 20
 
 
-def test_thumbnails_are_listed_sizes(ingested: LocalStore) -> None:
+def test_thumbnails_are_listed_sizes(ingested: Published) -> None:
     top = json.loads(ingested.get("iiif/collection/top.json"))
     for ref in top["items"]:
         (thumb,) = ref["thumbnail"]
@@ -141,28 +142,24 @@ def test_thumbnails_are_listed_sizes(ingested: LocalStore) -> None:
         )
 
 
-def test_ids_are_ascii_and_follow_base_url(sample_project: Path) -> None:
-    """Moving to a new base URL rewrites documents only, never the tiles."""
+def test_a_new_address_needs_no_reingest(sample_project: Path) -> None:
+    """The store holds no address: after an ingest, the documents rendered for another base
+    URL carry its ids (ASCII), with no file of the store written again."""
     Ingest(load_config(sample_project), IngestOptions(jobs=1)).run()
     store = LocalStore(sample_project / "public")
-    tiles_before = {
-        k: store.path(k).stat().st_mtime_ns for k in store.list("iiif") if k.endswith(".jpg")
-    }
-    toml = sample_project / "kura.toml"
-    toml.write_text(
-        toml.read_text("utf-8").replace(BASE, "https://archive.example.jp/kura"), "utf-8"
-    )
-    summary = Ingest(load_config(sample_project), IngestOptions(jobs=1)).run()
-    assert sum(o.tiled for o in summary.outcomes) == 0
-    manifest = json.loads(store.get("iiif/bonsho/manifest.json"))
+    before = {k: store.path(k).stat().st_mtime_ns for k in store.list("")}
+    stored = b"".join(store.get(k) for k in sorted(before))
+    assert BASE.encode() not in stored  # no address in any stored file
+    moved = Published(sample_project, "https://archive.example.jp/kura")
+    manifest = json.loads(moved.get("iiif/bonsho/manifest.json"))
     assert manifest["id"] == "https://archive.example.jp/kura/iiif/bonsho/manifest.json"
     assert manifest["id"].isascii()
-    tiles_after = {
-        k: store.path(k).stat().st_mtime_ns for k in store.list("iiif") if k.endswith(".jpg")
-    }
-    assert tiles_after == tiles_before
     service = manifest["items"][0]["items"][0]["items"][0]["body"]["service"][0]["id"]
+    assert service.startswith("https://archive.example.jp/kura/iiif/bonsho/")
     info = json.loads(
-        store.get(service.replace("https://archive.example.jp/kura/", "") + "/info.json")
+        moved.get(service.replace("https://archive.example.jp/kura/", "") + "/info.json")
     )
     assert info["id"] == service
+    top = json.loads(moved.get("iiif/collection/top.json"))
+    assert top["id"] == "https://archive.example.jp/kura/iiif/collection/top.json"
+    assert {k: store.path(k).stat().st_mtime_ns for k in store.list("")} == before

@@ -23,7 +23,7 @@ def client(sample_project: Path):
     assert not Ingest(config, IngestOptions(jobs=1)).run().failed
     result = CliRunner().invoke(cli, ["-C", str(sample_project), "export", "opendata"])
     assert result.exit_code == 0, result.output
-    return create_app(config, {"TESTING": True}).test_client()
+    return create_app(config, {"TESTING": True}, listening=("http://localhost",)).test_client()
 
 
 def test_robots_and_sitemap(client) -> None:
@@ -69,7 +69,12 @@ def test_jsonld_cannot_close_its_script(sample_project: Path) -> None:
     )
     config = load_config(sample_project)
     Ingest(config, IngestOptions(jobs=1, only=["sashida-nikki"])).run()
-    page = create_app(config, {"TESTING": True}).test_client().get("/items/sashida-nikki").text
+    page = (
+        create_app(config, {"TESTING": True}, listening=("http://localhost",))
+        .test_client()
+        .get("/items/sashida-nikki")
+        .text
+    )
     assert "<script>alert(1)" not in page
 
 
@@ -97,7 +102,9 @@ def test_footer_links_the_opendata_file(client, sample_project: Path) -> None:
         assert csv.status_code == 200
     # no file exported: no link
     (load_config(sample_project).store_dir / "opendata" / "cultural_property.csv").unlink()
-    fresh = create_app(load_config(sample_project), {"TESTING": True}).test_client()
+    fresh = create_app(
+        load_config(sample_project), {"TESTING": True}, listening=("http://localhost",)
+    ).test_client()
     assert "/opendata/" not in fresh.get("/").text
 
 
@@ -110,7 +117,7 @@ def test_public_url_moves_iiif_links_not_pages(sample_project: Path) -> None:
     config = load_config(sample_project)
     assert config.public_url == public
     assert not Ingest(config, IngestOptions(jobs=1)).run().failed
-    client = create_app(config, {"TESTING": True}).test_client()
+    client = create_app(config, {"TESTING": True}, listening=("http://localhost",)).test_client()
     response = client.get("/items/sashida-nikki")
     page = response.text
     assert f'href="{public}/iiif/sashida-nikki/manifest.json"' in page
@@ -124,9 +131,10 @@ def test_public_url_moves_iiif_links_not_pages(sample_project: Path) -> None:
     api = client.get("/api/items/sashida-nikki").json
     assert api["links"]["manifest"] == f"{public}/iiif/sashida-nikki/manifest.json"
     assert api["links"]["html"] == "http://localhost/items/sashida-nikki"
-    # the IIIF files the viewer still serves itself keep their ids on its own address
+    # the IIIF files the viewer still serves itself have the ids of where they are published
     served = client.get("/iiif/sashida-nikki/manifest.json").json
-    assert served["id"] == "http://localhost/iiif/sashida-nikki/manifest.json"
+    assert served["id"] == f"{public}/iiif/sashida-nikki/manifest.json"
+    assert served["homepage"][0]["id"] == "http://localhost/items/sashida-nikki"
 
 
 def test_public_url_must_be_a_plain_url(sample_project: Path) -> None:

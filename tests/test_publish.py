@@ -1,5 +1,6 @@
-"""``kura publish`` to a real S3 server (SeaweedFS): ids rewritten, incremental, resumable
-after a kill, --delete, --set-cors (preflight and simple GET from another origin), errors."""
+"""``kura publish`` to a real S3 server (SeaweedFS): documents rendered for the public
+address, incremental, resumable after a kill, --delete, --set-cors (preflight and simple GET
+from another origin), errors."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from archive.publish import CRASH_ENV, rebase, render
+from archive.publish import CRASH_ENV, Publisher
 from archive.store import LocalStore, open_store
 from ingest.pipeline import Ingest, IngestOptions
 from kura.cli import cli
 from tests.conftest import make_scan
+from tests.rendered import documents
 
 if TYPE_CHECKING:
     from tests.s3server import Seaweed
@@ -52,47 +54,86 @@ def publish(root: Path, target: str, *extra: str) -> dict:
 
 
 @pytest.fixture
+def sent(monkeypatch) -> list[list[str]]:
+    """The keys each publish of the test uploaded, one list a run."""
+    runs: list[list[str]] = []
+    original = Publisher.run
+
+    def recording(self):
+        report = original(self)
+        runs.append(sorted(report.uploaded_keys))
+        return report
+
+    monkeypatch.setattr(Publisher, "run", recording)
+    return runs
+
+
+def rendered_for(root: Path, base_url: str) -> dict[str, bytes]:
+    """Every IIIF document of the project (info.json too) rendered for ``base_url``."""
+    docs = documents(root, base_url)
+    return {key: docs.render_bytes(key) for key in docs.document_keys()}
+
+
+@pytest.fixture
 def published(s3env: Seaweed, sample_project: Path) -> tuple[Path, str]:
     ingest(sample_project)
     target = f"s3://{s3env.new_bucket()}/site"
     return sample_project, target
 
 
-def test_rebase_moves_only_urls_under_the_old_base() -> None:
-    doc = {"id": "http://a/iiif/x", "other": "http://ab/x", "list": ["http://a", "text"]}
-    assert rebase(doc, "http://a", "https://b") == {
-        "id": "https://b/iiif/x",
-        "other": "http://ab/x",
-        "list": ["https://b", "text"],
-    }
-    assert render("iiif/x/0,0/default.jpg", b"http://a", "http://a", "https://b") == b"http://a"
-
-
-def test_publish_then_republish_uploads_nothing(published, s3env: Seaweed) -> None:
+def test_publish_then_republish_uploads_nothing(published, s3env: Seaweed, sent) -> None:
+    """The bucket holds every document rendered for the public address (manifests, each
+    page's info.json, the collections, the change feed), the tiles and records as stored, and
+    no stored JSON of ``iiif/`` as it is (the tiler's info.json has a relative id)."""
     root, target = published
     first = publish(root, target)
     local = LocalStore(root / "public")
     assert first["uploaded"] > 30 and first["unchanged"] == 0
     remote = open_store(target, root)
     keys = set(remote.list(""))
-    assert {k for k in local.list("iiif")} <= keys
+    assert set(sent[0]) == keys  # each key sent once
+    rendered = rendered_for(root, PUBLIC)
+    assert {
+        "iiif/sashida-nikki/manifest.json",
+        "iiif/collection/top.json",
+        "activity/all-changes.json",
+        "activity/page-0.json",
+    } <= set(rendered)
+    for key, body in rendered.items():
+        assert remote.get(key) == body, key
+    tiles = [k for k in local.list("iiif") if not k.endswith(".json")]
+    assert tiles and set(tiles) <= keys
+    for key in [*tiles[:5], *local.list("records")]:
+        assert remote.get(key) == local.get(key), key  # as they are
+    stored_json = {k for k in local.list("iiif") if k.endswith(".json")}
+    assert stored_json and stored_json <= set(rendered)  # every info.json: rendered, not sent
+    assert keys == {
+        *tiles,
+        *local.list("records"),
+        *rendered,
+        *(k for k in keys if k.startswith("opendata/")),
+    }
     assert not any(k.startswith(("state/", "fixity/", "masters/")) for k in keys)
     manifest = json.loads(remote.get("iiif/sashida-nikki/manifest.json"))
     assert manifest["id"] == f"{PUBLIC}/iiif/sashida-nikki/manifest.json"
-    assert "127.0.0.1" not in json.dumps(manifest)
     info_key = next(k for k in keys if k.startswith("iiif/bonsho/") and k.endswith("info.json"))
-    assert json.loads(remote.get(info_key))["id"].startswith(f"{PUBLIC}/iiif/bonsho/")
-    tile = next(k for k in keys if k.endswith(".jpg"))
-    assert remote.get(tile) == local.get(tile)  # tiles as they are
+    assert (
+        json.loads(remote.get(info_key))["id"] == f"{PUBLIC}/{info_key.removesuffix('/info.json')}"
+    )
+    for key in keys:
+        if key.endswith(".json"):
+            assert b"127.0.0.1" not in remote.get(key), key
     assert any(k.startswith("opendata/") for k in keys)
-    assert json.loads(remote.get("activity/all-changes.json"))["id"].startswith(PUBLIC)
+    feed = json.loads(remote.get("activity/all-changes.json"))
+    assert feed["id"] == f"{PUBLIC}/activity/all-changes.json" and feed["totalItems"] == 3
 
     again = publish(root, target)
     assert again["uploaded"] == 0, again["line"]
     assert again["unchanged"] == first["uploaded"]
+    assert sent[1] == []
 
 
-def test_changed_item_sends_only_its_documents(published) -> None:
+def test_changed_item_sends_only_its_documents(published, sent) -> None:
     root, target = published
     publish(root, target)
     sheet = root / "items.csv"
@@ -102,10 +143,20 @@ def test_changed_item_sends_only_its_documents(published) -> None:
     )
     ingest(root)
     result = publish(root, target)
-    # the manifest, the record, the top collection, the feed, the open-data file
-    assert 0 < result["uploaded"] <= 8, result["line"]
+    # the record, its manifest, the top collection, the feed (a new event): nothing else
+    # (its info.json renders to the same bytes, other items' documents are unchanged)
+    assert sent[1] == [
+        "activity/all-changes.json",
+        "activity/page-0.json",
+        "iiif/bonsho/manifest.json",
+        "iiif/collection/top.json",
+        "records/bonsho.json",
+    ], result["line"]
     remote = open_store(target, root)
     assert "真福寺の梵鐘" in remote.get("iiif/bonsho/manifest.json").decode()
+    assert "真福寺の梵鐘" in remote.get("iiif/collection/top.json").decode()
+    for key, body in rendered_for(root, PUBLIC).items():
+        assert remote.get(key) == body, key
     feed = json.loads(remote.get("activity/page-0.json"))
     assert feed["orderedItems"][-1]["type"] == "Update"
     assert feed["orderedItems"][-1]["object"]["id"] == f"{PUBLIC}/iiif/bonsho/manifest.json"
@@ -303,7 +354,7 @@ def test_a_republish_does_not_list_complete_image_folders(published, monkeypatch
     assert "iiif" not in calls and not folders & set(calls), calls
 
 
-def test_a_changed_scan_sends_its_new_folder_only(published, monkeypatch) -> None:
+def test_a_changed_scan_sends_its_new_folder_only(published, monkeypatch, sent) -> None:
     root, target = published
     publish(root, target)
     before = image_folders(root)
@@ -314,9 +365,25 @@ def test_a_changed_scan_sends_its_new_folder_only(published, monkeypatch) -> Non
     new = image_folders(root) - before
     (old,) = before - image_folders(root)
     assert len(new) == 1 and old in calls  # a folder no longer local is listed in full
+    folder = new.pop()
     local = LocalStore(root / "public")
-    new_keys = list(local.list(new.pop()))
-    assert len(new_keys) <= result["uploaded"] <= len(new_keys) + 8, result["line"]
+    new_keys = set(local.list(folder))
+    assert f"{folder}/info.json" in new_keys
+    # the new folder (its info.json rendered), the record, the manifest, the top collection
+    # and the feed: nothing of another item
+    assert set(sent[1]) == new_keys | {
+        "records/bonsho.json",
+        "iiif/bonsho/manifest.json",
+        "iiif/collection/top.json",
+        "activity/all-changes.json",
+        "activity/page-0.json",
+    }, result["line"]
+    remote = open_store(target, root)
+    info = json.loads(remote.get(f"{folder}/info.json"))
+    assert info["id"] == f"{PUBLIC}/{folder}" and (info["width"], info["height"]) == (330, 410)
+    manifest = json.loads(remote.get("iiif/bonsho/manifest.json"))
+    service = manifest["items"][0]["items"][0]["items"][0]["body"]["service"][0]["id"]
+    assert service == f"{PUBLIC}/{folder}"
     assert "only in the bucket" in result["line"]  # the old folder, kept without --delete
 
 
@@ -335,15 +402,26 @@ def test_check_all_finds_a_tile_lost_from_the_bucket(published) -> None:
 OTHER = "https://other.example.jp"
 
 
-def test_a_new_base_url_sends_every_info_json_again(published) -> None:
+def test_a_new_base_url_sends_every_document_again(published, sent) -> None:
+    """Documents rendered for another address are sent again (every info.json included),
+    the tiles and records are not; nothing stored is rewritten."""
     root, target = published
     publish(root, target)
+    local = LocalStore(root / "public")
+    stored = {k: local.path(k).stat().st_mtime_ns for k in local.list("") if k[:6] != "state/"}
     result = CliRunner().invoke(
         cli,
         ["--lang", "en", "-C", str(root), "publish", "--to", target, "--base-url", OTHER],
     )
     assert result.exit_code == 0, result.output
+    rendered = rendered_for(root, OTHER)
+    assert set(rendered) <= set(sent[1])
+    assert not [k for k in sent[1] if k not in rendered and not k.startswith("opendata/")]
     remote = open_store(target, root)
     for folder in image_folders(root):
         info = json.loads(remote.get(f"{folder}/info.json"))
-        assert info["id"].startswith(f"{OTHER}/"), folder
+        assert info["id"] == f"{OTHER}/{folder}", folder
+    for key, body in rendered.items():
+        assert remote.get(key) == body, key
+        assert PUBLIC.encode() not in body, key
+    assert {k: local.path(k).stat().st_mtime_ns for k in stored} == stored

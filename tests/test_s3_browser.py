@@ -49,7 +49,7 @@ def published_site(s3env: Seaweed, sample_project: Path) -> Iterator[tuple[str, 
     assert result.exit_code == 0, result.output
     toml = sample_project / "kura.toml"
     toml.write_text(f'public_url = "{public}"\n' + toml.read_text(encoding="utf-8"), "utf-8")
-    with running(create_app(load_config(sample_project))) as url:
+    with running(lambda url: create_app(load_config(sample_project), listening=(url,))) as url:
         yield url, public
 
 

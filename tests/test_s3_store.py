@@ -16,6 +16,7 @@ from archive.errors import StoreError
 from archive.s3store import CACHE_DOCUMENT, CACHE_TILE, S3Store
 from archive.store import open_store
 from kura.cli import cli
+from tests.rendered import Published
 
 if TYPE_CHECKING:
     from tests.s3server import Seaweed
@@ -148,10 +149,16 @@ def test_ingest_and_verify_on_s3(s3env: Seaweed, sample_project: Path) -> None:
     result = runner.invoke(cli, ["-C", str(sample_project), "ingest", "-j", "1"])
     assert result.exit_code == 0, result.output
     store = open_store(f"s3://{bucket}/archive", sample_project)
-    manifest = json.loads(store.get("iiif/sashida-nikki/manifest.json"))
+    # the bucket holds records and tiles; documents are rendered from them, for any address
+    assert not store.exists("iiif/sashida-nikki/manifest.json")
+    assert not list(store.list("iiif/collection"))
+    published = Published(sample_project, "https://archive.example.jp")
+    assert isinstance(published.store, type(store))
+    manifest = json.loads(published.get("iiif/sashida-nikki/manifest.json"))
     assert len(manifest["items"]) == 3
+    assert manifest["id"] == "https://archive.example.jp/iiif/sashida-nikki/manifest.json"
     assert store.exists("records/shishimai.json")
-    assert store.exists("iiif/collection/top.json")
+    assert published.exists("iiif/collection/top.json")
     assert any(k.startswith("masters/bonsho/") for k in store.list("masters"))
     result = runner.invoke(cli, ["-C", str(sample_project), "verify"])
     assert result.exit_code == 0, result.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive.config import load_config
+from archive.store import open_store
 from ingest.pipeline import Ingest, IngestOptions
 from tests.test_s3_store import set_store
 from viewer import create_app
@@ -21,7 +22,9 @@ def test_viewer_over_s3(s3env: Seaweed, sample_project: Path) -> None:
     set_store(sample_project, f"s3://{s3env.new_bucket()}/archive")
     config = load_config(sample_project)
     assert not Ingest(config, IngestOptions(jobs=1)).run().failed
-    client = create_app(config, {"TESTING": True}).test_client()
+    bucket = open_store(config.store, config.root)
+    assert not bucket.exists("iiif/sashida-nikki/manifest.json")  # rendered when served
+    client = create_app(config, {"TESTING": True}, listening=("http://localhost",)).test_client()
     assert client.get("/items/sashida-nikki").status_code == 200
     assert client.get("/items/shishimai").status_code == 200
     manifest = client.get("/iiif/sashida-nikki/manifest.json")

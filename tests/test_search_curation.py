@@ -214,7 +214,9 @@ def test_demo_search_shows_the_lesson_beside_the_item(demo: Path) -> None:
 
 
 def test_demo_search_page_links_to_lessons_and_collections(demo: Path) -> None:
-    client = create_app(load_config(demo), {"TESTING": True}).test_client()
+    client = create_app(
+        load_config(demo), {"TESTING": True}, listening=("http://localhost",)
+    ).test_client()
     html = client.get("/search?q=千歯扱き&lang=ja").get_data(as_text=True)
     assert 'class="curation-hits"' in html
     assert "学習教材・コレクション" in html and "Lessons and collections" in html
@@ -244,7 +246,9 @@ def test_demo_search_page_links_to_lessons_and_collections(demo: Path) -> None:
 def test_english_search_shows_the_english_title_first(demo: Path) -> None:
     """In English, a hit's (and a lesson's) English title leads, the Japanese beside it; a
     record without one keeps its Japanese title alone."""
-    client = create_app(load_config(demo), {"TESTING": True}).test_client()
+    client = create_app(
+        load_config(demo), {"TESTING": True}, listening=("http://localhost",)
+    ).test_client()
     html = client.get("/search?q=千歯扱き&lang=en").get_data(as_text=True)
     hit = html.split('class="hit-link"')[1].split("</a>")[0]
     assert re.search(r'class="hit-title" lang="en">Senba-koki \(Comb Thresher\)<', hit), hit
@@ -258,7 +262,9 @@ def test_english_search_shows_the_english_title_first(demo: Path) -> None:
 
 
 def test_kids_mode_puts_furigana_on_the_search_results(demo: Path) -> None:
-    client = create_app(load_config(demo), {"TESTING": True}).test_client()
+    client = create_app(
+        load_config(demo), {"TESTING": True}, listening=("http://localhost",)
+    ).test_client()
     kids = client.get("/search?q=とうみ&mode=kids&grade=1&lang=ja").get_data(as_text=True)
     hits = kids.split('id="results-heading"')[1].split('id="curation-heading"')[0]
     assert "<ruby>唐箕<rp>(</rp><rt>とうみ</rt><rp>)</rp></ruby>" in hits  # the item

@@ -126,3 +126,27 @@ def test_a_directory_chain_that_loops(tmp_path: Path) -> None:
     data[at : at + 4] = offsets[0].to_bytes(4, "little")
     path.write_bytes(bytes(data))
     assert [p.frame for p in probe(path, MAX_PIXELS)] == [0, 1, 2]
+
+
+def test_kura_toml_caps_pages_at_ingest(project) -> None:
+    """[limits] tiff_pages in kura.toml reaches the ingest: a TIFF with more pages fails its
+    item with one line naming the limit; the other item is ingested."""
+    from archive.config import load_config
+    from ingest.pipeline import Ingest, IngestOptions
+
+    root = project(
+        [
+            {"ID": "many", "名称": "多頁", "画像ファイル": "many.tif"},
+            {"ID": "few", "名称": "少頁", "画像ファイル": "few.tif"},
+        ]
+    )
+    (root / "scans").mkdir(exist_ok=True)
+    write_pages(root / "scans" / "many.tif", 4)
+    write_pages(root / "scans" / "few.tif", 3)
+    toml = root / "kura.toml"
+    toml.write_text(toml.read_text("utf-8") + "\n[limits]\ntiff_pages = 3\n", "utf-8")
+    summary = Ingest(load_config(root), IngestOptions(jobs=1)).run()
+    outcomes = {o.id: o for o in summary.outcomes}
+    assert outcomes["few"].status == "new" and outcomes["few"].pages == 3
+    assert outcomes["many"].status == "failed"
+    assert "tiff_pages" in outcomes["many"].error and "\n" not in outcomes["many"].error

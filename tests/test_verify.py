@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from archive import keys
 from archive.config import load_config
-from archive.fixity import fixity_key, verify
+from archive.fixity import verify
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions
 from kura.cli import cli
@@ -45,18 +47,26 @@ def findings(root: Path) -> set[tuple[str, str, str]]:
 
 def test_ingest_records_every_published_file(ingested: Path) -> None:
     store = store_of(ingested)
-    fixity = json.loads(store.get(fixity_key("bonsho")))
+    fixity = json.loads(store.get(keys.fixity("bonsho")))
     tree = tree_of(ingested, "bonsho")
     name = tree.rsplit("/", 1)[1]
-    assert set(fixity["documents"]) == {"iiif/bonsho/manifest.json"}
+    # the record is the one stored document (manifests are rendered from it, never stored)
+    record = store.get("records/bonsho.json")
+    assert fixity["documents"] == {
+        "records/bonsho.json": [hashlib.sha256(record).hexdigest(), len(record)]
+    }
     listed = {key[len(tree) + 1 :] for key in store.list(tree)}
     assert set(fixity["trees"][name]) == listed
     assert "info.json" in listed
-    assert json.loads(store.get(fixity_key("shishimai"))) == {
+    for path, (sha, size) in fixity["trees"][name].items():
+        data = store.get(f"{tree}/{path}")
+        assert (hashlib.sha256(data).hexdigest(), len(data)) == (sha, size), path
+    record = store.get("records/shishimai.json")
+    assert json.loads(store.get(keys.fixity("shishimai"))) == {
         "kura_fixity": 1,
         "id": "shishimai",
         "algorithm": "sha256",
-        "documents": {},
+        "documents": {"records/shishimai.json": [hashlib.sha256(record).hexdigest(), len(record)]},
         "trees": {},
     }
 
@@ -67,7 +77,7 @@ def test_a_sound_archive_verifies(ingested: Path) -> None:
     assert "4 items" in result.output and "OK" in result.output
     report = verify(store_of(ingested))
     assert report.ok and not report.findings
-    assert report.files > 5 + 5 + 3  # masters, info.json, manifests, tiles
+    assert report.files > 5 + 5 + 4  # masters, info.json, records, tiles
 
 
 def test_japanese_is_the_default(ingested: Path) -> None:
@@ -88,22 +98,26 @@ def test_changed_master_is_reported_by_item(ingested: Path) -> None:
     assert "FAILED" in result.output
 
 
-def test_missing_tile_changed_manifest_and_extra_files(ingested: Path) -> None:
+def test_missing_tile_changed_record_and_extra_files(ingested: Path) -> None:
     store = store_of(ingested)
     tree = tree_of(ingested, "sashida-nikki", 1)
     tile = next(k for k in store.list(tree) if k.endswith("default.jpg"))
     store.delete(tile)
     store.put(f"{tree}/stray.jpg", b"x")
-    manifest = store.get("iiif/ezu/manifest.json")
-    store.put("iiif/ezu/manifest.json", manifest.replace(b"ezu", b"EZU", 1))
+    record = store.get("records/ezu.json")
+    changed = record.replace(b'"title": "', b'"title": "X', 1)  # still the item's record
+    assert changed != record and json.loads(changed)["id"] == "ezu"
+    store.put("records/ezu.json", changed)
     store.put("iiif/ezu/0123456789abcdef/info.json", b"{}")  # a tree no page uses
+    store.put("iiif/bonsho/manifest.json", b"{}")  # documents are rendered, never stored
     store.put("iiif/ghost/manifest.json", b"{}")  # an item without a record
     store.put("masters/ghost/0123/a.jpg", b"x")
     assert findings(ingested) == {
         ("sashida-nikki", "missing", tile),
         ("sashida-nikki", "unexpected", f"{tree}/stray.jpg"),
-        ("ezu", "changed", "iiif/ezu/manifest.json"),
+        ("ezu", "changed", "records/ezu.json"),
         ("ezu", "unexpected", "iiif/ezu/0123456789abcdef/"),
+        ("bonsho", "unexpected", "iiif/bonsho/manifest.json"),
         ("", "unexpected", "iiif/ghost/"),
         ("", "unexpected", "masters/ghost/"),
     }
@@ -111,27 +125,66 @@ def test_missing_tile_changed_manifest_and_extra_files(ingested: Path) -> None:
     assert result.exit_code == 1
     data = json.loads(result.output)
     assert data["ok"] is False
-    assert data["counts"]["missing"] == 1 and data["counts"]["unexpected"] == 4
+    assert data["counts"]["missing"] == 1 and data["counts"]["unexpected"] == 5
+    assert data["counts"]["changed"] == 1
 
 
 def test_missing_and_unreadable_documents(ingested: Path) -> None:
     store = store_of(ingested)
-    store.delete("iiif/bonsho/manifest.json")
+    info = f"{tree_of(ingested, 'bonsho')}/info.json"
+    store.delete(info)
     store.put("records/ezu.json", b'{"id": "ezu", "fil')
     assert findings(ingested) == {
-        ("bonsho", "missing", "iiif/bonsho/manifest.json"),
+        ("bonsho", "missing", info),
         ("ezu", "invalid", "records/ezu.json"),
+    }
+
+
+def test_a_lost_record_leaves_its_files_unexpected(ingested: Path) -> None:
+    store = store_of(ingested)
+    store.delete("records/bonsho.json")
+    assert findings(ingested) == {
+        ("", "unexpected", "fixity/bonsho.json"),
+        ("", "unexpected", "iiif/bonsho/"),
+        ("", "unexpected", "masters/bonsho/"),
     }
 
 
 def test_reingest_repairs_what_verify_found(ingested: Path) -> None:
     store = store_of(ingested)
-    store.delete("iiif/bonsho/manifest.json")
-    tree = tree_of(ingested, "ezu")
-    store.delete_tree(tree)
+    store.delete("records/bonsho.json")
+    store.delete_tree(tree_of(ingested, "ezu"))
+    store.delete(f"{tree_of(ingested, 'sashida-nikki', 2)}/info.json")
     assert not verify(store).ok
     assert not run(ingested).failed
-    assert verify(store).ok
+    assert store.exists("records/bonsho.json")
+    report = verify(store)
+    assert report.ok and not report.findings, report.findings
+
+
+def test_archives_with_stored_documents_are_upgraded(ingested: Path) -> None:
+    """An archive from a version that stored IIIF documents (with the address in them) and
+    recorded the manifest's hash: verify reports them; the next ingest drops the stored
+    documents and records the record's hash, with nothing re-tiled."""
+    store = store_of(ingested)
+    manifest = b'{"id": "http://127.0.0.1:8000/iiif/bonsho/manifest.json"}'
+    store.put("iiif/bonsho/manifest.json", manifest)
+    store.put("iiif/collection/top.json", b'{"id": "http://127.0.0.1:8000/iiif/collection"}')
+    fixity = json.loads(store.get(keys.fixity("bonsho")))
+    sha = hashlib.sha256(manifest).hexdigest()
+    fixity["documents"] = {"iiif/bonsho/manifest.json": [sha, len(manifest)]}
+    store.put(keys.fixity("bonsho"), json.dumps(fixity).encode())
+    assert findings(ingested) == {
+        ("bonsho", "unexpected", "iiif/bonsho/manifest.json"),
+        ("bonsho", "unrecorded", "records/bonsho.json"),
+    }
+    summary = run(ingested)
+    assert summary.count("unchanged") == 4 and sum(o.tiled for o in summary.outcomes) == 0
+    assert not store.exists("iiif/bonsho/manifest.json")
+    assert not store.exists("iiif/collection/top.json")
+    assert set(json.loads(store.get(keys.fixity("bonsho")))["documents"]) == {"records/bonsho.json"}
+    report = verify(store)
+    assert report.ok and not report.findings, report.findings
 
 
 def test_superseded_masters_are_kept_and_checked_by_their_folder_name(ingested: Path) -> None:
@@ -150,13 +203,13 @@ def test_archives_from_before_fixity_are_checked_and_upgraded(ingested: Path) ->
     recorded (not a failure) and still checks structure; the next ingest records them."""
     store = store_of(ingested)
     for item_id in ("bonsho", "ezu"):
-        store.delete(fixity_key(item_id))
+        store.delete(keys.fixity(item_id))
     result = kura(ingested, "verify")
     assert result.exit_code == 0, result.output
     assert "bonsho: not recorded: fixity/bonsho.json" in result.output
     summary = run(ingested)
     assert summary.count("unchanged") == 4
-    assert store.exists(fixity_key("bonsho"))
+    assert store.exists(keys.fixity("bonsho"))
     assert not verify(store).findings
 
 

@@ -1,8 +1,9 @@
 """viewer: pages, IIIF files with CORS and caching, path safety, errors and headers.
 
-Each test archive is built by hand in tmp_path (kura.toml from ``init_project``, then a record,
-a manifest, an info.json and JPEG tiles written with Pillow in the formats the ingest writes),
-so these tests never depend on the ingest pipeline.
+Each test archive is built by hand in tmp_path (kura.toml from ``init_project``, then records,
+the tiler's info.json and JPEG tiles written with Pillow in the formats the ingest writes: the
+store holds no IIIF document, the viewer renders them), so these tests never depend on the
+ingest pipeline.
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
+from archive import keys
 from archive.config import Config, load_config
 from archive.project import init_project
 from archive.store import LocalStore
 from manifests.urls import Urls
+from tests.rendered import documents
 from viewer import create_app
-from viewer.state import ServedArchive
+from viewer.state import ServedArchive, request_documents, request_urls
 
 BASE_URL = "http://127.0.0.1:8000"
 ITEM = "sashida-001"
-IMAGE = "p1-0123456789abcdef"
+IMAGE = "0123456789abcdef"  # a page's image service, named by a digest as the ingest names it
 NO_IMAGE_ITEM = "shishimai-002"
 XSS_ITEM = "xss-003"
 XSS_TITLE = "<script>alert('x')</script>"
@@ -99,7 +102,6 @@ def config(tmp_path: Path) -> Config:
     init_project(root, "テスト市デジタルアーカイブ", "Test City Digital Archive")
     config = load_config(root)
     store = config.store_dir
-    urls = Urls(config.base_url)
 
     page = {"page": 1, "image": IMAGE, "width": 600, "height": 400, "sizes": SIZES}
     page["file"], page["frame"] = "scans/sashida/001.jpg", 0
@@ -123,17 +125,9 @@ def config(tmp_path: Path) -> Config:
     write_item(store, record(NO_IMAGE_ITEM, "横中馬獅子舞", [], 資料種別="写真"))
     write_item(store, record(XSS_ITEM, XSS_TITLE, [], 資料種別=XSS_TITLE))
 
-    manifest = {
-        "@context": "http://iiif.io/api/presentation/3/context.json",
-        "id": urls.manifest(ITEM),
-        "type": "Manifest",
-        "label": {"ja": ["指田日記"]},
-        "items": [],
-    }
-    put(store, MANIFEST, json.dumps(manifest, ensure_ascii=False))
-    info = {
+    info = {  # the tiler's own, beside its tiles: its id is the key, no address
         "@context": "http://iiif.io/api/image/3/context.json",
-        "id": urls.image_service(ITEM, IMAGE),
+        "id": keys.image(ITEM, IMAGE),
         "type": "ImageService3",
         "protocol": "http://iiif.io/api/image",
         "profile": "level0",
@@ -147,13 +141,12 @@ def config(tmp_path: Path) -> Config:
         put(store, f"iiif/{ITEM}/{IMAGE}/full/{w},{h}/0/default.jpg", jpeg(w, h))
     put(store, f"iiif/{ITEM}/{IMAGE}/full/max/0/default.jpg", jpeg(600, 400))
     put(store, TILE, jpeg(256, 256))
-    put(store, "iiif/collection/top.json", json.dumps({"id": urls.collection(), "items": []}))
     return config
 
 
 @pytest.fixture
 def app(config: Config) -> Flask:
-    return create_app(config, {"TESTING": True})
+    return create_app(config, {"TESTING": True}, listening=("http://localhost",))
 
 
 @pytest.fixture
@@ -209,13 +202,21 @@ print(json.dumps({"touched": touched, "apps": apps}))
 
 
 def test_create_app_keeps_config_store_and_urls(config: Config) -> None:
-    app = create_app(config, {"TESTING": True})
+    app = create_app(config, {"TESTING": True}, listening=("http://localhost",))
     served = app.extensions["kura"]
     assert isinstance(served, ServedArchive)
     assert served.config is config
     assert isinstance(served.store, LocalStore)
     assert served.store.root == config.store_dir
-    assert served.urls == Urls(config.base_url)
+    # links and documents follow the configured address, or a trusted one the request came to
+    assert not hasattr(served, "urls")
+    assert served.trusted_urls == ("http://localhost",)
+    with app.test_request_context("/", base_url="https://archive.example.jp/kura/"):
+        assert request_urls() == Urls(BASE_URL)
+        assert request_documents().urls == request_urls()
+        assert request_documents().store is served.store
+    with app.test_request_context("/", base_url="http://localhost/"):
+        assert request_urls() == Urls("http://localhost")
     assert create_app(config).extensions["kura"] is not served  # every app its own state
 
 
@@ -247,10 +248,39 @@ def test_home_features_items_with_images(client: FlaskClient) -> None:
     assert 'action="/search"' in page  # a search box
 
 
-def test_pages_link_under_the_address_they_are_served_from(client: FlaskClient) -> None:
-    page = text(client.get(f"/items/{ITEM}", base_url="https://archive.example.jp:8443"))
+def test_addresses_never_come_from_the_request(config: Config) -> None:
+    """A made-up Host (or X-Forwarded-Host) changes no link, id or feed: they stay on
+    kura.toml's base_url, so a shared cache cannot be fed poisoned copies."""
+    client = create_app(config, {"TESTING": True}).test_client()
+    for headers in ({"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example"}):
+        for path in (f"/items/{ITEM}", f"/{MANIFEST}", "/iiif/collection/top.json", "/sitemap.xml"):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, path
+            body = response.get_data(as_text=True)
+            assert "evil.example" not in body, path
+            assert BASE_URL in body, path
+    manifest = client.get(f"/{MANIFEST}", headers={"Host": "evil.example"}).get_json(force=True)
+    assert manifest["id"] == f"{BASE_URL}/{MANIFEST}"
+
+
+def test_a_trusted_address_gets_its_own_links(config: Config) -> None:
+    """kura.toml's trusted_urls: a second name behind a proxy gets links on itself, and
+    responses that differ by Host say so (Vary: Host); tiles do not differ."""
+    import dataclasses
+
+    trusting = dataclasses.replace(config, trusted_urls=("https://archive.example.jp:8443",))
+    client = create_app(trusting, {"TESTING": True}).test_client()
+    response = client.get(f"/items/{ITEM}", base_url="https://archive.example.jp:8443")
+    page = text(response)
     assert f'href="https://archive.example.jp:8443/iiif/{ITEM}/manifest.json"' in page
     assert BASE_URL not in page
+    assert "Host" in response.headers["Vary"]
+    other = text(client.get(f"/items/{ITEM}", base_url="https://other.example"))
+    assert f'href="{BASE_URL}/iiif/{ITEM}/manifest.json"' in other
+    assert "Host" not in client.get(f"/{TILE}").headers.get("Vary", "")
+    # with no other address trusted, nothing varies by Host
+    plain = create_app(config, {"TESTING": True}).test_client()
+    assert "Host" not in plain.get(f"/items/{ITEM}").headers.get("Vary", "")
 
 
 def test_item_page_shows_title_metadata_pages_and_manifest(client: FlaskClient) -> None:
@@ -370,13 +400,15 @@ def test_manifest_has_cors_type_etag_and_revalidates(client: FlaskClient, config
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Content-Type"] == PRESENTATION
     assert response.headers["Cache-Control"] == "public, max-age=300"
-    assert response.headers["Last-Modified"]
     etag = response.headers["ETag"]
     assert etag
-    # ids moved from kura.toml's base_url to the address the request came to
-    stored = json.loads((config.store_dir / MANIFEST).read_bytes())
-    assert stored["id"] == f"{BASE_URL}/{MANIFEST}"
-    assert response.get_json(force=True) == {**stored, "id": f"http://localhost/{MANIFEST}"}
+    # rendered from the record for the address the request came to (none is stored)
+    assert not (config.store_dir / MANIFEST).exists()
+    served = response.get_json(force=True)
+    assert served == documents(config.root, "http://localhost").render(MANIFEST)
+    assert served["id"] == f"http://localhost/{MANIFEST}"
+    assert served["label"]["ja"] == ["指田日記"]
+    assert BASE_URL not in response.get_data(as_text=True)
     response.close()
 
     with client.get(f"/{MANIFEST}", headers={"If-None-Match": etag}) as again:
@@ -395,7 +427,27 @@ def test_iiif_json_is_json_ld(client: FlaskClient, key: str) -> None:
     profile = IMAGE_PROFILE if key.endswith("info.json") else PRESENTATION
     assert response.headers["Content-Type"] == profile
     assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert response.get_json(force=True)["id"] == f"http://localhost/{key}".removesuffix(
+        "/info.json"
+    )
     response.close()
+
+
+def test_info_json_is_rendered_not_the_tilers(client: FlaskClient, config: Config) -> None:
+    """The info.json beside the tiles has the key as its id; the one served has this site's
+    address, the record's size and the sizes the tiles were made at."""
+    key = keys.info(ITEM, IMAGE)
+    stored = json.loads((config.store_dir / key).read_bytes())
+    assert stored["id"] == keys.image(ITEM, IMAGE)
+    with client.get(f"/{key}") as response:
+        info = response.get_json(force=True)
+    assert info["id"] == f"http://localhost/{keys.image(ITEM, IMAGE)}"
+    assert (info["width"], info["height"]) == (600, 400)
+    assert [[s["width"], s["height"]] for s in info["sizes"]] == SIZES
+    assert info == {**stored, "id": info["id"]}
+    # a tree the record does not name is not a service, even when its files are there
+    put(config.store_dir, f"iiif/{ITEM}/fedcba9876543210/info.json", json.dumps(stored))
+    assert client.get(f"/iiif/{ITEM}/fedcba9876543210/info.json").status_code == 404
 
 
 def test_tile_is_a_jpeg_cached_for_good(client: FlaskClient) -> None:

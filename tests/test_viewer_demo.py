@@ -29,7 +29,7 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(demo_root: Path) -> Flask:
-    return create_app(load_config(demo_root), {"TESTING": True})
+    return create_app(load_config(demo_root), {"TESTING": True}, listening=("http://localhost",))
 
 
 @pytest.fixture
@@ -288,25 +288,30 @@ def test_collection_pages(client: FlaskClient) -> None:
 # IIIF documents served from the request's address
 
 
-def test_info_json_and_manifest_ids_follow_the_request(client: FlaskClient) -> None:
-    base = "https://archive.example.jp"
-    manifest = client.get(f"/iiif/{DIARY}/manifest.json", base_url=base).get_json(force=True)
+def test_info_json_and_manifest_ids_follow_a_trusted_address(client: FlaskClient, app) -> None:
+    """The client's address (http://localhost) is one the server listens on: ids follow it.
+    Any other Host gets kura.toml's base_url, with its own body and ETag."""
+    base = "http://localhost"
+    manifest = client.get(f"/iiif/{DIARY}/manifest.json").get_json(force=True)
     assert manifest["id"] == f"{base}/iiif/{DIARY}/manifest.json"
     service = manifest["items"][0]["items"][0]["items"][0]["body"]["service"][0]["id"]
     assert service.startswith(f"{base}/iiif/{DIARY}/")
     info_path = service.removeprefix(base) + "/info.json"
-    info = client.get(info_path, base_url=base)
+    info = client.get(info_path)
     assert info.headers["Content-Type"].endswith(
         'profile="http://iiif.io/api/image/3/context.json"'
     )
     assert info.get_json(force=True)["id"] == service
-    assert "127.0.0.1:8000" not in text(info)
+    configured = app.extensions["kura"].config.base_url
+    assert configured not in text(info)
     etag = info.headers["ETag"]
-    again = client.get(info_path, base_url=base, headers={"If-None-Match": etag})
+    again = client.get(info_path, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["Access-Control-Allow-Origin"] == "*"
-    # another address, another body and another ETag
-    other = client.get(info_path, base_url="http://localhost:5000")
-    assert other.headers["ETag"] != etag and "localhost:5000" in text(other)
+    assert "Host" in again.headers["Vary"]
+    # another Host: the configured address, another body and another ETag
+    other = client.get(info_path, base_url="https://archive.example.jp")
+    assert other.headers["ETag"] != etag and configured in text(other)
+    assert "archive.example.jp" not in text(other)
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_kids_furigana_leaves_markup_alone() -> None:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     root: Path = build_demo_once(tmp_path_factory)
-    app: Flask = create_app(load_config(root), {"TESTING": True})
+    app: Flask = create_app(load_config(root), {"TESTING": True}, listening=("http://localhost",))
     return app.test_client()
 
 

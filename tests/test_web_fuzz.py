@@ -43,6 +43,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from archive.config import load_config
+from tests.rendered import documents
 from tests.viewer_demo import build_demo_once
 from tests.web_checks import (
     PAYLOADS,
@@ -130,13 +131,18 @@ def client(app: Flask) -> FlaskClient:
 def known(demo_root: Path) -> dict[str, list[str]]:
     """Real values for each kind of route argument, read from the demo's store."""
     public = demo_root / "public"
-    iiif = sorted(str(p.relative_to(public / "iiif")) for p in (public / "iiif").rglob("*.json"))
+    rendered = list(documents(demo_root).document_keys())  # the store holds no document
+    iiif = sorted(k.removeprefix("iiif/") for k in rendered if k.startswith("iiif/"))
     tiles = sorted(public.glob("iiif/sashida-nikki/*/0,0,*/*/0/default.jpg"))[:3]
     static = Path(__file__).resolve().parents[1] / "viewer" / "static"
     return {
         "item": sorted(p.stem for p in (public / "records").glob("*.json")),
         "lesson": sorted(p.stem for p in (public / "lessons").glob("*.json") if p.stem[0] != "_"),
-        "collection": sorted(p.stem for p in (public / "iiif" / "collection").glob("*.json")),
+        "collection": sorted(
+            k.removeprefix("iiif/collection/").removesuffix(".json")
+            for k in rendered
+            if k.startswith("iiif/collection/")
+        ),
         "iiif": iiif[:20] + [str(t.relative_to(public / "iiif")) for t in tiles],
         "static": sorted(p.name for p in static.glob("*.*")),
     }

@@ -27,6 +27,7 @@ from archive.config import load_config
 from archive.project import init_project, toml_string
 from kura.cli import cli
 from tests.conftest import import_or_missing, make_scan, needs, write_sheet
+from tests.rendered import documents
 from tests.viewer_demo import running
 from tests.web_checks import (
     PAYLOADS,
@@ -205,7 +206,8 @@ def start_pages(app: Flask, root: Path) -> list[str]:
         "key": [f"{ITEM}/manifest.json", f"collection/{COLLECTION}.json", f"lesson/{LESSON}.json"],
         "filename": ["kura.css"],
     }
-    assert (public / "iiif" / f"{ITEM}" / "manifest.json").is_file()
+    assert documents(root).render(f"iiif/{ITEM}/manifest.json") is not None  # rendered
+    assert not (public / "iiif" / f"{ITEM}" / "manifest.json").exists()  # never stored
     pages = []
     for rule in get_rules(app):
         names = list(converter_kinds(rule))
@@ -282,7 +284,7 @@ chromium = Path("/usr/bin/chromium")
 
 @pytest.fixture(scope="module")
 def server(app: Flask) -> Iterator[str]:
-    with running(app) as url:
+    with running(lambda _url: app) as url:
         yield url
 
 

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import waitress
@@ -30,9 +31,15 @@ def build_demo_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def running(app) -> Iterator[str]:
-    """The app on waitress at 127.0.0.1 on a free port, in a thread; yields its base URL."""
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+def running(make_app: Callable[[str], Any]) -> Iterator[str]:
+    """The app ``make_app(url)`` makes for the address it is served at, on waitress at
+    127.0.0.1 on a free port, in a thread; yields that address."""
+    made: list[Any] = []
+    server = waitress.create_server(
+        lambda environ, start: made[0](environ, start), host="127.0.0.1", port=0, threads=8
+    )
+    url = f"http://127.0.0.1:{server.effective_port}"
+    made.append(make_app(url))
     stop = threading.Event()
 
     def serve() -> None:
@@ -44,7 +51,7 @@ def running(app) -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield url
     finally:
         stop.set()
         thread.join(timeout=5)
@@ -59,7 +66,7 @@ def demo_served(tmp_path_factory) -> Iterator[str]:
     from viewer import create_app
 
     root = build_demo_once(tmp_path_factory)
-    with running(create_app(load_config(root))) as url:
+    with running(lambda url: create_app(load_config(root), listening=(url,))) as url:
         yield url
 
 

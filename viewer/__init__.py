@@ -13,8 +13,8 @@ from flask import Flask, Response
 
 from archive.config import Config, load_config
 from archive.store import open_store
-from manifests.urls import Urls
-from viewer.state import ServedArchive, template_context
+from viewer.context import template_context
+from viewer.state import ServedArchive
 from viewer.tiles import TileFiles
 
 EMPTY_STYLE_HASH = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
@@ -49,12 +49,19 @@ def security_headers(config: Config) -> dict[str, str]:
     return headers
 
 
-def create_app(config: Config | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    config: Config | None = None,
+    test_config: dict[str, Any] | None = None,
+    *,
+    listening: tuple[str, ...] = (),
+) -> Flask:
     """The viewer app for one archive project.
 
     ``config`` is the project's kura.toml; without it, the project in ``KURA_ROOT`` (from
     ``test_config`` or the environment) or else the current folder is loaded.
     ``test_config`` overrides Flask settings (``TESTING``, ``TRUSTED_HOSTS`` …).
+    ``listening``: the addresses the server listens on (``http://host:port``), trusted
+    beside kura.toml's ``trusted_urls`` for links and ids.
     """
     app = Flask(__name__)
     if test_config:
@@ -62,10 +69,11 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
     if config is None:
         root = app.config.get("KURA_ROOT") or os.environ.get("KURA_ROOT") or "."
         config = load_config(Path(root))
+    trusted = [u.rstrip("/") for u in (*config.trusted_urls, *listening)]
     app.extensions["kura"] = ServedArchive(
         config=config,
         store=open_store(config.store, config.root),
-        urls=Urls(config.base_url),
+        trusted_urls=tuple(u for u in dict.fromkeys(trusted) if u != config.base_url),
     )
 
     from viewer import (
@@ -101,10 +109,16 @@ def create_app(config: Config | None = None, test_config: dict[str, Any] | None 
     app.after_request(kids.furigana_everywhere)
     headers = security_headers(config)
 
+    varies_by_host = bool(app.extensions["kura"].trusted_urls)
+
     def add_security_headers(response: Response) -> Response:
-        """The same security headers on every response: pages, files, errors and 304s."""
+        """The same security headers on every response: pages, files, errors and 304s; and
+        ``Vary: Host`` on what holds links or ids, when they follow the trusted address the
+        request came to."""
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        if varies_by_host and not response.mimetype.startswith("image/"):
+            response.vary.add("Host")  # a tile holds no address
         return response
 
     app.after_request(add_security_headers)

@@ -58,7 +58,7 @@ def item(item_id: str) -> Response:
             "width": page["width"],
             "height": page["height"],
             "image_service": urls.image_service(item_id, page["image"]),
-            "info": f"{urls.image_service(item_id, page['image'])}/info.json",
+            "info": urls.info(item_id, page["image"]),
         }
         for page in pages
     ]

@@ -1,5 +1,6 @@
 """``/collections/``: the archive's IIIF collections as pages — the top collection of every
-item with images, and each curated collection stored as ``iiif/collection/{cid}.json``."""
+item with images, and each curated collection — read from the same rendered documents that
+``/iiif/collection/{cid}.json`` serves."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, render_template
 
-from manifests.urls import Urls
-from viewer.state import ITEM_ID, request_urls, served
+from archive import keys
+from viewer.files import rendered_json
+from viewer.state import ITEM_ID, request_documents, request_urls
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
-COLLECTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
-_PREFIX = "iiif/collection/"
+COLLECTION_ID = re.compile(keys.ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,12 @@ def _item_id(manifest_id: str) -> str | None:
     parts = urlsplit(manifest_id).path.strip("/").split("/")
     if len(parts) >= 3 and ITEM_ID.fullmatch(parts[-2]):
         item_id = parts[-2]
-        if "/".join(parts[-3:]) == Urls.manifest_key(item_id):
+        if "/".join(parts[-3:]) == keys.manifest(item_id):
             return item_id
     return None
 
 
 def _members(doc: dict) -> list[Member]:
-    urls = request_urls()
-    base = served().urls.base_url
     out = []
     for ref in doc.get("items") or []:
         if not isinstance(ref, dict) or ref.get("type") != "Manifest":
@@ -79,9 +78,7 @@ def _members(doc: dict) -> list[Member]:
         thumb = ""
         thumbs = ref.get("thumbnail")
         if isinstance(thumbs, list) and thumbs and isinstance(thumbs[0], dict):
-            src = str(thumbs[0].get("id", ""))
-            if src.startswith(f"{base}/"):
-                thumb = urls.absolute(src.removeprefix(f"{base}/"))
+            thumb = str(thumbs[0].get("id", ""))
         label = ref.get("label")
         note = _text(ref.get("summary"), "ja")
         out.append(Member(item_id, _text(label, "ja"), _text(label, "en"), thumb, note))
@@ -90,17 +87,9 @@ def _members(doc: dict) -> list[Member]:
 
 def collection_summaries() -> list[CollectionSummary]:
     """Every stored collection, the top one first."""
-    archive = served()
     found = []
-    for key in archive.store.list(_PREFIX.rstrip("/")):
-        name = key.removeprefix(_PREFIX)
-        if "/" in name or not name.endswith(".json"):
-            continue
-        cid = name.removesuffix(".json")
-        if not COLLECTION_ID.fullmatch(cid):
-            continue
-        doc = archive.json_document(key)
-        if doc is not None:
+    for cid in ["top", *request_documents().collection_names()]:
+        if COLLECTION_ID.fullmatch(cid) and (doc := rendered_json(keys.collection(cid))):
             found.append(_summary(cid, doc))
     return sorted(found, key=lambda c: (c.cid != "top", c.cid))
 
@@ -114,7 +103,7 @@ def index() -> str:
 def show(cid: str) -> str:
     doc = None
     if COLLECTION_ID.fullmatch(cid):
-        doc = served().json_document(Urls.collection_key(cid))
+        doc = rendered_json(keys.collection(cid))
     if doc is None:
         abort(404, f"コレクション「{cid}」はありません / no collection with id {cid!r}")
     return render_template(

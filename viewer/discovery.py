@@ -11,10 +11,10 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, abort
 from markupsafe import Markup
 
+from archive import keys
 from archive.errors import StoreError
 from archive.rights import rights_uri
-from manifests.urls import Urls
-from viewer.files import add_cors_headers, send_json_document, send_store_file
+from viewer.files import add_cors_headers, send_document, send_store_file
 from viewer.images import thumbnail
 from viewer.state import request_urls, served
 
@@ -32,7 +32,7 @@ def opendata_url() -> str | None:
     code = archive.config.opendata_code
     if archive.config.public_url:
         return request_urls().opendata(code)
-    key = Urls.opendata_key(code)
+    key = keys.opendata(code)
     cache_key = (id(archive.store), key)
     now = time.monotonic()
     seen = _OPENDATA_SEEN.get(cache_key)
@@ -85,12 +85,8 @@ def opendata(name: str) -> Response:
 
 @bp.get("/activity/<name>.json")
 def activity(name: str) -> Response:
-    """The IIIF Change Discovery feed, with ids on the address of this request."""
-    response = send_json_document(
-        f"activity/{name}.json",
-        'application/ld+json;profile="http://iiif.io/api/discovery/1/context.json"',
-    )
-    return add_cors_headers(response)
+    """The IIIF Change Discovery feed, rendered for this site's address."""
+    return add_cors_headers(send_document(f"activity/{name}.json"))
 
 
 def item_jsonld(record: dict) -> Markup:

@@ -1,5 +1,6 @@
-"""Serving files straight from the store (IIIF documents, tiles, records): the one place
-that turns a store key into a response, with CORS, ETag/Last-Modified and cache headers.
+"""Serving the archive's files: tiles and records straight from the store, IIIF documents
+rendered for this site's address (:mod:`manifests.documents`), with CORS, ETag/Last-Modified
+and cache headers. The one place that turns a store key into a response.
 
 Keys come from URLs, so every key is checked twice: ``check_key`` refuses ``..``, absolute
 paths, backslashes, NUL and unfinished ``.kura-tmp-`` files, and the resolved path must
@@ -12,23 +13,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from functools import lru_cache
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 from flask import Response, abort, request, send_file
 
 from archive.errors import StoreError
-from archive.store import check_key, content_type_for
-from viewer.state import served
+from archive.keys import check_key, content_type_for
+from manifests.documents import Documents, media_type
+from viewer.state import request_documents, served
 
 # Tile trees are content-addressed (the tree name is a digest of the scan and the tiling
 # settings), so a tile URL never changes meaning and may be cached for good.
 CACHE_TILE = "public, max-age=31536000, immutable"
 # Documents change when the archive is re-ingested or moved to a new base URL.
 CACHE_DOCUMENT = "public, max-age=300"
-
-PRESENTATION_JSON = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
-IMAGE_JSON = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -103,65 +104,65 @@ def add_cors_headers(response: Response) -> Response:
     return response
 
 
-def iiif_content_type(key: str) -> str:
-    """IIIF JSON-LD with the profile of its API: Image for ``info.json``, else Presentation."""
-    return IMAGE_JSON if key.endswith("/info.json") else PRESENTATION_JSON
+_RENDERED: OrderedDict[tuple, bytes | None] = OrderedDict()
+_RENDERED_MAX = 512
+_RENDERED_LOCK = threading.Lock()
+S3_RENDER_SECONDS = 30  # over an S3 store, a rendered document is kept this long
 
 
-def _rebase(value: object, old: str, new: str) -> object:
-    if isinstance(value, str):
-        if value == old or value.startswith((f"{old}/", f"{old}#")):
-            return new + value[len(old) :]
-        return value
-    if isinstance(value, list):
-        return [_rebase(v, old, new) for v in value]
-    if isinstance(value, dict):
-        return {k: _rebase(v, old, new) for k, v in value.items()}
-    return value
-
-
-@lru_cache(maxsize=512)
-def rebased_document(path: str, mtime_ns: int, size: int, old: str, new: str) -> bytes:
-    """The stored JSON at ``path`` with every URL under ``old`` moved under ``new``.
-
-    Keyed by the file's mtime and size too, so a re-ingested document is read afresh."""
-    raw = Path(path).read_bytes()
-    if old == new:
-        return raw
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return raw  # not ours to fix: served as stored
-    return json.dumps(_rebase(data, old, new), ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def send_json_document(key: str, content_type: str) -> Response:
-    """A stored IIIF JSON document whose ids (written under kura.toml's ``base_url``) are
-    moved to the address this request came to, as a conditional response."""
-    old = served().urls.base_url
-    new = request.url_root.rstrip("/")
+def _signature(docs: Documents, key: str) -> tuple:
+    """What the document at ``key`` is made from, as it stands: the size and mtime of each
+    source file (a folder's mtime changes whenever a file in it is replaced, since every
+    write is a rename); over S3, the current 30-second window."""
     if not _is_local():
-        raw = _from_object_store(key)
+        return (int(time.monotonic() // S3_RENDER_SECONDS),)
+    stamps = []
+    for source in docs.sources(key):
         try:
-            data = json.loads(raw) if old != new else None
-        except ValueError:
-            data = None  # not ours to fix: served as stored
-        body = (
-            raw
-            if data is None
-            else json.dumps(_rebase(data, old, new), ensure_ascii=False, indent=2).encode()
-        )
-        response = Response(body)
-        response.headers["Content-Type"] = content_type
-        response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-        response.headers["Cache-Control"] = CACHE_DOCUMENT
-        return response.make_conditional(request)
-    path = store_path(key)
-    st = path.stat()
-    body = rebased_document(str(path), st.st_mtime_ns, st.st_size, old, new)
+            st = os.stat(served().store.path(source.rstrip("/")))
+            stamps.append((st.st_size, st.st_mtime_ns))
+        except (OSError, StoreError):
+            stamps.append(None)
+    return tuple(stamps)
+
+
+def _rendered(key: str) -> tuple[bytes | None, tuple]:
+    docs = request_documents()
+    signature = _signature(docs, key)
+    cache_key = (id(served()), key, docs.urls, signature)
+    with _RENDERED_LOCK:
+        if cache_key in _RENDERED:
+            _RENDERED.move_to_end(cache_key)
+            return _RENDERED[cache_key], signature
+    body = docs.render_bytes(key)
+    with _RENDERED_LOCK:
+        _RENDERED[cache_key] = body
+        while len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    return body, signature
+
+
+def rendered(key: str) -> bytes | None:
+    """The IIIF document at ``key`` rendered for the address this site is served at (None
+    when there is no such document), kept while its sources are unchanged."""
+    return _rendered(key)[0]
+
+
+def rendered_json(key: str) -> dict | None:
+    body = rendered(key)
+    return None if body is None else json.loads(body)
+
+
+def send_document(key: str) -> Response:
+    """A IIIF document rendered for this site's address, as a conditional response."""
+    body, signature = _rendered(key)
+    if body is None:
+        not_found(key)
     response = Response(body)
-    response.headers["Content-Type"] = content_type
+    response.headers["Content-Type"] = media_type(key)
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.last_modified = int(st.st_mtime)
+    changed = [stamp[1] for stamp in signature if isinstance(stamp, tuple) and len(stamp) == 2]
+    if changed:  # a local store: when its newest source was written
+        response.last_modified = max(changed) // 1_000_000_000
     response.headers["Cache-Control"] = CACHE_DOCUMENT
     return response.make_conditional(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from manifests.item import thumbnail_size
+from archive.record import listed_sizes, size_segment, thumbnail_of
 from manifests.urls import Urls
 
 
@@ -20,13 +20,9 @@ class PageImage:
     full: str
 
 
-def _listed(page: dict) -> list[tuple[int, int]]:
-    return sorted((tuple(s) for s in page.get("sizes") or []), key=lambda s: s[0] * s[1])
-
-
 def _page_image(item_id: str, page: dict, size: tuple[int, int], urls: Urls) -> PageImage:
     w, h = size
-    segment = f"{w},{h}" if size in _listed(page) else "max"
+    segment = size_segment(page, size)
     return PageImage(
         number=page["page"],
         src=urls.image(item_id, page["image"], segment),
@@ -39,17 +35,18 @@ def _page_image(item_id: str, page: dict, size: tuple[int, int], urls: Urls) -> 
 def thumbnail(record: dict, urls: Urls) -> PageImage | None:
     """The first page at the smallest listed size good enough for a thumbnail, or None for
     an item without images."""
-    pages = record.get("pages") or []
-    if not pages:
+    found = thumbnail_of(record)
+    if found is None:
         return None
-    return _page_image(record["id"], pages[0], thumbnail_size(pages[0]), urls)
+    page, size, _segment = found
+    return _page_image(record["id"], page, size, urls)
 
 
 def page_images(record: dict, urls: Urls) -> list[PageImage]:
     """Every page at its largest listed size (at most ``sizes_max`` of kura.toml)."""
     images = []
     for page in record.get("pages") or []:
-        listed = _listed(page)
+        listed = listed_sizes(page)
         size = listed[-1] if listed else (page["width"], page["height"])
         images.append(_page_image(record["id"], page, size, urls))
     return images
@@ -57,4 +54,4 @@ def page_images(record: dict, urls: Urls) -> list[PageImage]:
 
 def info_url(urls: Urls, item_id: str, image: str) -> str:
     """A page's ``info.json``: by the Image API, ``{service id}/info.json``."""
-    return f"{urls.image_service(item_id, image)}/info.json"
+    return urls.info(item_id, image)

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup, escape
 
+from archive import keys
 from archive.errors import StoreError
 from archive.furigana import furigana_html, furigana_text
 from archive.lessons import LESSON_ID, Lesson, Step
-from manifests.tiles import level_tiles, scale_factors
 from manifests.lesson import AUDIENCE_LABELS
+from manifests.tiles import level_tiles, scale_factors
 from manifests.urls import Urls
 from viewer import prefs
 from viewer.images import info_url, thumbnail
@@ -36,7 +37,7 @@ bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 def load_lesson(lid: str) -> Lesson | None:
     if not LESSON_ID.fullmatch(lid):
         return None
-    data = served().json_document(Urls.lesson_data_key(lid))
+    data = served().json_document(keys.lesson_data(lid))
     if data is None:
         return None
     try:
@@ -121,7 +122,7 @@ def _page(item_id: str, number: int) -> tuple[dict, dict] | None:
 
 def _tile_size(item_id: str, image: str) -> int | None:
     """The tile width of a page's image service, as its ``info.json`` says."""
-    info = served().json_document(f"{Urls.image_key(item_id, image)}/info.json") or {}
+    info = served().json_document(f"{keys.image(item_id, image)}/info.json") or {}
     try:
         return int(info["tiles"][0]["width"])
     except (KeyError, IndexError, TypeError, ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 
-from manifests.urls import Urls
+from archive import keys
 from viewer.files import add_cors_headers, send_store_file
 from viewer.state import ITEM_ID
 
@@ -17,4 +17,4 @@ def record(item_id: str) -> Response:
     """The record JSON as stored (``application/json``)."""
     if not ITEM_ID.fullmatch(item_id):
         abort(404, f"資料「{item_id}」はありません / no item with id {item_id!r}")
-    return send_store_file(Urls.record_key(item_id))
+    return send_store_file(keys.record(item_id))

@@ -14,11 +14,19 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def listening(host: str, port: int) -> tuple[str, ...]:
+    """The addresses a person on this machine opens for ``host:port`` (every interface:
+    the loopback names); links and ids follow the one they used."""
+    if host in ("0.0.0.0", "::", ""):
+        return (address("127.0.0.1", port).rstrip("/"), address("localhost", port).rstrip("/"))
+    return (address(host, port).rstrip("/"),)
+
+
 def serve_project(
     config: Config, host: str = "127.0.0.1", port: int = 8000, threads: int = 8
 ) -> None:
     """Serve the archive of ``config`` until Ctrl-C."""
-    app = create_app(config)
+    app = create_app(config, listening=listening(host, port))
     url = address(host, port)
     print(f"公開中: {url} (Ctrl-C で終了) / serving {url} (Ctrl-C to stop)", flush=True)
     waitress.serve(app, host=host, port=port, threads=threads)
@@ -26,5 +34,5 @@ def serve_project(
 
 def serve_dev(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Flask's development server with the reloader, for work on templates and code."""
-    app = create_app(config, {"TEMPLATES_AUTO_RELOAD": True})
+    app = create_app(config, {"TEMPLATES_AUTO_RELOAD": True}, listening=listening(host, port))
     app.run(host=host, port=port, debug=False, use_reloader=True)

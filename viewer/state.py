@@ -10,27 +10,32 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app, g, request
 
+from archive import keys
 from archive.config import Config
 from archive.errors import StoreError
+from archive.record import iter_records, read_record
 from archive.store import LocalStore
+from manifests.documents import Documents
 from manifests.urls import Urls
 
 log = logging.getLogger(__name__)
 
-ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+ITEM_ID = re.compile(keys.ID_PATTERN)
 
 
 @dataclass(frozen=True)
 class ServedArchive:
-    """One archive project as the viewer serves it. ``urls`` builds ids from kura.toml's
-    ``base_url`` (as in the stored JSON); links in pages use ``request_urls()``."""
+    """One archive project as the viewer serves it; links and ids are built with
+    ``request_urls()``."""
 
     config: Config
     store: LocalStore
-    urls: Urls
+    # kura.toml's trusted_urls and any address the server itself listens on
+    trusted_urls: tuple[str, ...] = ()
 
     def record(self, item_id: str) -> dict | None:
         """The item's record, or None when there is no such item.
@@ -38,22 +43,10 @@ class ServedArchive:
         Raises StoreError when the record exists but cannot be read as one."""
         if not ITEM_ID.fullmatch(item_id):
             return None
-        key = Urls.record_key(item_id)
-        try:
-            if not self.store.exists(key):
-                return None
-        except OSError:  # an id too long for a file name: no such record
-            return None
-        try:
-            data = json.loads(self.store.get(key))
-        except (ValueError, StoreError) as exc:
-            raise StoreError(f"{key}: 資料レコードが読めません / unreadable record: {exc}") from exc
-        if not isinstance(data, dict) or data.get("id") != item_id:
-            raise StoreError(f"{key}: 資料レコードの id が違います / record id does not match")
-        return data
+        return read_record(self.store, item_id)
 
     def json_document(self, key: str) -> dict | None:
-        """A stored JSON document (a IIIF collection …), or None if missing or unreadable."""
+        """A stored JSON document (a compiled lesson …), or None if missing or unreadable."""
         try:
             if not self.store.exists(key):
                 return None
@@ -66,19 +59,7 @@ class ServedArchive:
     def records(self) -> list[dict]:
         """Every readable record, in id order. A broken record is logged and left out, so
         one bad file never takes the home page down."""
-        found = []
-        for key in self.store.list("records"):
-            name = key.removeprefix("records/")
-            if "/" in name or not name.endswith(".json"):
-                continue
-            try:
-                record = self.record(name.removesuffix(".json"))
-            except StoreError as exc:
-                log.warning("%s", exc)
-                continue
-            if record is not None:
-                found.append(record)
-        return sorted(found, key=lambda r: r["id"])
+        return list(iter_records(self.store))
 
 
 def served() -> ServedArchive:
@@ -87,33 +68,31 @@ def served() -> ServedArchive:
 
 
 def request_urls() -> Urls:
-    """URLs for links in pages, under the address this request came to, so that pages work
-    from wherever the archive is served (``kura serve`` on a laptop, behind a proxy …).
+    """URLs for links in pages and ids in IIIF documents: under kura.toml's ``base_url``, or
+    under one of ``trusted_urls`` when the request came to that address (a proxy's second
+    name, the address ``kura serve`` listens on). Never under a Host the request makes up:
+    a shared cache would keep and serve what an attacker's Host header made.
 
-    With kura.toml's ``public_url`` (the CDN or bucket that ``kura publish`` filled), links
-    to IIIF documents, tiles, records and the open-data file point there instead."""
+    With kura.toml's ``public_url`` (the CDN or bucket that ``kura publish`` filled), IIIF
+    documents, tiles, records and the open-data file are there instead."""
     if "kura_urls" not in g:
-        g.kura_urls = Urls(request.url_root, served().config.public_url)
+        config = served().config
+        g.kura_urls = Urls(trusted_origin(request.host) or config.base_url, config.public_url)
     return g.kura_urls
 
 
-def template_context() -> dict[str, object]:
-    """What every template sees: the archive's title in Japanese and English, the visitor's
-    preferences (``prefs``, ``lang``), ``t(ja, en)``, ``url_with(**changes)`` and
-    ``opendata_url()`` (the open-data CSV, or None) and ``en_value(column, value)`` (the
-    English of a metadata word, or "")."""
-    from viewer import prefs
-    from viewer.discovery import opendata_url
-    from viewer.vocabulary import english_value
+def trusted_origin(host: str) -> str | None:
+    """The trusted address whose host[:port] is ``host``, if any."""
+    wanted = host.lower()
+    for url in served().trusted_urls:
+        if urlsplit(url).netloc.lower() == wanted:
+            return url
+    return None
 
-    title = served().config.title
-    chosen = prefs.current()
-    return {
-        "archive_title": {"ja": title.get("ja", ""), "en": title.get("en", "")},
-        "prefs": chosen,
-        "lang": chosen.lang,
-        "t": prefs.t,
-        "url_with": prefs.url_with,
-        "opendata_url": opendata_url,
-        "en_value": english_value,
-    }
+
+def request_documents() -> Documents:
+    """The archive's IIIF documents rendered for the addresses of ``request_urls()``."""
+    if "kura_documents" not in g:
+        archive = served()
+        g.kura_documents = Documents(archive.store, archive.config, request_urls())
+    return g.kura_documents

@@ -25,7 +25,7 @@ from typing import Any
 from werkzeug.http import http_date, parse_date, parse_etags
 
 from archive.errors import StoreError
-from archive.store import check_key
+from archive.keys import check_key
 from viewer.files import CACHE_TILE, CORS_HEADERS, file_etag
 
 FOLDERS_REMEMBERED = 65536

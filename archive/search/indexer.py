@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 
 from archive.errors import KuraError
 from archive.i18n import pick
+from archive.record import load_record, record_ids
 from archive.search.readings import learn_reading, learned_readings
 from archive.search.schema import SCHEMA_VERSION, build_schema, document
 
@@ -79,29 +80,11 @@ def _store(root: Path):
     return open_store(config.store, config.root)
 
 
-def _load(store, item_id: str) -> dict | None:
-    try:
-        record = json.loads(store.get(f"records/{item_id}.json"))
-    except (KuraError, OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("id") != item_id:
-        return None
-    return record
-
-
-def record_ids(store) -> list[str]:
-    """The ids of the project's item records, sorted."""
-    names = (Path(key).name for key in store.list("records"))
-    return sorted(
-        n[: -len(".json")] for n in names if n.endswith(".json") and not n.startswith(".")
-    )
-
-
-def iter_records(root: Path, ids: list[str] | None = None) -> Iterator[dict | None]:
+def project_records(root: Path, ids: list[str] | None = None) -> Iterator[dict | None]:
     """Every item record of the project (None for one that cannot be read)."""
     store = _store(root)
     for item_id in record_ids(store) if ids is None else ids:
-        yield _load(store, item_id)
+        yield load_record(store, item_id)
 
 
 PARALLEL_FROM = 5000
@@ -220,8 +203,8 @@ def rebuild(root: Path, *, procs: int | None = None) -> IndexStats:
     ids = record_ids(_store(root))
     procs = writer_procs(len(ids)) if procs is None else procs
     try:
-        learned = learn_readings(iter_records(root, ids))
-        done, skipped = write_index(temp, iter_records(root, ids), procs=procs, learned=learned)
+        learned = learn_readings(project_records(root, ids))
+        done, skipped = write_index(temp, project_records(root, ids), procs=procs, learned=learned)
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         if final.exists():
             final.rename(old)
@@ -306,7 +289,7 @@ def update(root: Path, ids: Iterable[str]) -> IndexStats:
     if not is_current(path):
         return rebuild(root)
     store = _store(root)
-    records = {item_id: _load(store, item_id) for item_id in ids}
+    records = {item_id: load_record(store, item_id) for item_id in ids}
     learned = {**learn_readings(records.values()), **_saved_learned(path)}
     ix = open_index(path)
     writer = ix.writer()
