@@ -173,7 +173,8 @@ def _file_states(item: Item, root: Path, old: dict | None) -> list[FileState]:
 
 
 def metadata_of(item: Item) -> dict:
-    """The record's metadata part (what the manifest is built from besides pages)."""
+    """The record's metadata part (what the manifest is built from besides pages). The sheet
+    row is not in it: inserting, deleting or moving rows changes no other item's record."""
     date = None
     if item.get("年代"):
         date = {"text": item.get("年代"), "start": None, "end": None}
@@ -182,7 +183,6 @@ def metadata_of(item: Item) -> dict:
     return {
         "id": item.id,
         "title": item.title,
-        "row": item.row,
         "fields": dict(item.fields),
         "extra": dict(item.extra),
         "rights": item.rights,
@@ -191,6 +191,17 @@ def metadata_of(item: Item) -> dict:
         "keywords": item.split("キーワード"),
         "designations": item.split("文化財分類"),
     }
+
+
+def _with_row_fingerprint(
+    old: dict, meta: dict, files: list, pages: list, context: dict
+) -> str | None:
+    """The fingerprint ``old`` would have if it was written when records held their sheet row
+    (before this version) and nothing else changed: such a record is left as it is, so an
+    upgrade rewrites no record and announces no change."""
+    if "row" not in old:
+        return None
+    return _digest([{**meta, "row": old["row"]}, files, pages, context])
 
 
 def manifest_context(config: Config) -> dict:
@@ -480,7 +491,10 @@ class Ingest:
             new_trees = {}
         fingerprint = _digest([meta, files, pages, context])
         status = "new" if old is None else "images" if result is not None else "metadata"
-        if old is not None and old.get("fingerprint") == fingerprint:
+        if old is not None and old.get("fingerprint") in {
+            fingerprint,
+            _with_row_fingerprint(old, meta, files, pages, context) or fingerprint,
+        }:
             if not self._fixity_current(item.id):  # ingested before fixity covered records
                 self._write_fixity(item.id, pages, new_trees, to_json(old))
             self._drop_stale_trees(item.id, {p["image"] for p in pages})  # a run killed late
