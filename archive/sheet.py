@@ -8,15 +8,9 @@ stops the others; only a sheet that cannot be read at all raises :class:`SheetEr
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import io
 import math
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +22,8 @@ from archive.model import Item, Level, Problem, YearRange
 from archive.rights import EXAMPLES as RIGHTS_EXAMPLES
 from archive.rights import rights_uri
 from archive.scans import resolve_images
+from archive.sheetfile import BAD_BYTE, bad_bytes, text_records
+from archive.xlsx import xlsx_records
 
 # Canonical (Japanese) headers in order → English aliases also accepted.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -62,7 +58,6 @@ REQUIRED = ("ID", "名称")
 RESERVED_IDS = ("collection", "lesson", "activity")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-SHEET_NAMES = ("文化財一覧", "items")  # preferred worksheet names in a workbook
 
 _ID_MAX = keys.ID_MAX
 _DIRECTIONS = {
@@ -75,8 +70,6 @@ _DIRECTIONS = {
     "下から上": "bottom-to-top",
     "bottomtotop": "bottom-to-top",
 }
-_JAPANESE_ENCODINGS = ("euc", "iso2022_jp", "shift_jis", "cp932", "utf_16", "utf_32")
-
 Row = tuple[int, list[str]]
 
 
@@ -116,9 +109,9 @@ def _read_rows(
     if not path.is_file():
         raise SheetError(f"{shown}: ファイルがありません / file not found")
     if suffix in TEXT_SUFFIXES:
-        records = _text_records(path, shown, limits)
+        records = text_records(path, shown, limits)
     elif suffix in EXCEL_SUFFIXES:
-        records = _xlsx_records(path, shown, limits)
+        records = xlsx_records(path, shown, limits)
     else:
         raise SheetError(
             f"{shown}: 「{suffix or '拡張子なし'}」は読めません。Excel で「Excel ブック (.xlsx)」か"
@@ -130,19 +123,14 @@ def _read_rows(
         raise SheetError(f"{shown}: 見出し行がありません（空のファイル） / the sheet is empty")
     (number, header), data = rows[0], rows[1:]
     for index, text in enumerate(header):
-        if _BAD_BYTE.search(text):
+        if BAD_BYTE.search(text):
             raise SheetError(
                 f"{shown}: {number}行目 {column_letter(index)}列の見出しに UTF-8 として読めない"
-                f"バイト（{_bad_bytes(text)}）があります。「CSV UTF-8」で保存し直してください / "
+                f"バイト（{bad_bytes(text)}）があります。「CSV UTF-8」で保存し直してください / "
                 f"row {number}, column {column_letter(index)}: the header has bytes that are not "
-                f"valid UTF-8 ({_bad_bytes(text)}); save the sheet again as CSV UTF-8"
+                f"valid UTF-8 ({bad_bytes(text)}); save the sheet again as CSV UTF-8"
             )
     return [_clean_header(h) for h in header], data, problems
-
-
-# A record as read: its row number, its cells up to the column limit, and the index of the
-# first non-empty cell past that limit (None when there is none).
-Record = tuple[int, list[str], int | None]
 
 
 def _bounded(records, shown: str, limits: Limits) -> tuple[list[Row], list[Problem]]:
@@ -185,246 +173,6 @@ def _bounded(records, shown: str, limits: Limits) -> tuple[list[Row], list[Probl
             )
         )
     return rows, problems
-
-
-def _too_big(shown: str, what_ja: str, what_en: str, size: int, limits: Limits) -> SheetError:
-    return SheetError(
-        f"{shown}: {what_ja}が大きすぎます（{size / 1e6:,.1f} MB、上限 {limits.sheet_mb} MB、"
-        f"kura.toml の [limits] sheet_mb） / {what_en} is too large ({size / 1e6:,.1f} MB; "
-        f"limit {limits.sheet_mb} MB, [limits] sheet_mb in kura.toml)"
-    )
-
-
-def _text_records(path: Path, shown: str, limits: Limits) -> list[Record]:
-    size = path.stat().st_size
-    if size > limits.sheet_mb * 1_000_000:
-        raise _too_big(shown, "ファイル", "the file", size, limits)
-    data = path.read_bytes()
-    if data.startswith(b"PK\x03\x04"):
-        raise SheetError(
-            f"{shown}: 中身は Excel ブックです。拡張子を .xlsx にしてください / "
-            "this is an Excel workbook: rename it to .xlsx"
-        )
-    text = decode_text(data, shown)
-    first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    # no field can be longer than the text: cells over [limits] cell_chars fail their row
-    # (in _Checker), not the whole sheet as the csv module's 131,072 would
-    if csv.field_size_limit() <= len(text):
-        csv.field_size_limit(len(text) + 1)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[Record] = []
-    number = 0
-    width = limits.sheet_columns
-    try:
-        for number, cells in enumerate(reader, start=1):
-            beyond = None
-            if len(cells) > width:
-                beyond = next((width + i for i, c in enumerate(cells[width:]) if c.strip()), None)
-                del cells[width:]
-            records.append((number, cells, beyond))
-    except csv.Error as exc:
-        raise SheetError(
-            f"{shown}: {number + 1}行目が CSV として読めません / row {number + 1} is not valid CSV: {exc}"
-        ) from exc
-    return records
-
-
-# A byte that is not valid UTF-8 in a sheet that is UTF-8 otherwise, as Python's
-# "surrogateescape" keeps it: U+DC80..U+DCFF stand for the bytes 0x80..0xFF.
-_BAD_BYTE = re.compile("[\udc80-\udcff]")
-
-
-def _bad_bytes(text: str) -> str:
-    found = dict.fromkeys(ord(ch) - 0xDC00 for ch in _BAD_BYTE.findall(text))
-    shown = " ".join(f"0x{b:02X}" for b in list(found)[:8])
-    return shown + (" …" if len(found) > 8 else "")
-
-
-_ASCII = bytes(range(128))
-
-
-def _mostly_utf8(data: bytes) -> bool:
-    """True when bytes that fail as UTF-8 are a few strays among many valid UTF-8
-    characters: such a file is UTF-8 with damage, not CP932 (where Japanese text is almost
-    never valid UTF-8). Half-width kana in CP932 can pair into valid 2-byte sequences by
-    chance (ﾃｽ is 0xC3 0xBD, "ý"), at about one pair in four, far below the bar here."""
-    text = data.decode("utf-8", "surrogateescape")
-    bad = len(_BAD_BYTE.findall(text))
-    good = len(data.translate(None, _ASCII)) - bad  # bytes of valid multi-byte characters
-    return good >= 6 and bad * 20 <= good
-
-
-def decode_text(data: bytes, shown: str) -> str:
-    """Decode a CSV by its content: UTF-8 (with or without BOM), UTF-16 with BOM, CP932.
-
-    A file that is UTF-8 but for a few stray bytes is read as UTF-8, the stray bytes kept
-    as U+DC80..U+DCFF (``surrogateescape``) so each cell holding one is refused naming its
-    row and column, and the other rows go on. charset-normalizer is asked last, and trusted
-    only for a confident Japanese encoding.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", "surrogateescape")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]  # Excel's 「Unicode テキスト」
-    else:
-        candidates = ["utf-8", "cp932"]
-    for encoding in candidates:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            if encoding == "utf-8" and _mostly_utf8(data):
-                return data.decode("utf-8", "surrogateescape")
-            continue
-    guess = _guess_encoding(data)
-    if guess:
-        return data.decode(guess)
-    raise SheetError(
-        f"{shown}: 文字コードが判別できません（{'、'.join(candidates)} を試しました）。Excel の"
-        "「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」を選んで保存し直してください / "
-        f"cannot tell the text encoding (tried {', '.join(candidates)}); "
-        "save the file again as 'CSV UTF-8 (Comma delimited)'"
-    )
-
-
-def _guess_encoding(data: bytes) -> str | None:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or best.chaos > 0.15:
-        return None
-    encoding = codecs.lookup(best.encoding).name.replace("-", "_")
-    return best.encoding if encoding.startswith(_JAPANESE_ENCODINGS) else None
-
-
-_XML_PARTS = (".xml", ".rels", ".vml")  # the parts openpyxl parses
-
-
-def _check_xlsx_size(path: Path, shown: str, limits: Limits) -> None:
-    """Refuse a workbook whose XML unpacks to more than [limits] sheet_mb, before openpyxl
-    parses any of it. The sizes come from the zip's directory; a part that claims less
-    than it holds is cut at its claim by zipfile and then fails its CRC check."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = [i for i in archive.infolist() if i.filename.lower().endswith(_XML_PARTS)]
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SheetError(
-            f"{shown}: Excel ブック (.xlsx) として読めません。Excel で .xlsx として保存し直して"
-            f"ください / not a readable .xlsx workbook ({exc}); save it again as .xlsx"
-        ) from exc
-    total = sum(i.file_size for i in parts)
-    if total > limits.sheet_mb * 1_000_000:
-        biggest = max(parts, key=lambda i: i.file_size)
-        raise _too_big(
-            shown,
-            f"展開後の XML（最大は {biggest.filename}）",
-            f"the workbook's uncompressed XML (largest part: {biggest.filename})",
-            total,
-            limits,
-        )
-
-
-def _xlsx_records(path: Path, shown: str, limits: Limits) -> list[Record]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    _check_xlsx_size(path, shown, limits)
-    if not openpyxl.DEFUSEDXML:  # defusedxml is a dependency; refuse to parse without it
-        raise SheetError(
-            f"{shown}: defusedxml がないため .xlsx を読みません（pip install defusedxml）/ "
-            "refusing to parse .xlsx without defusedxml (pip install defusedxml)"
-        )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
-        try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-            raise SheetError(
-                f"{shown}: Excel ブック (.xlsx) として読めません。Excel で .xlsx として保存し直して"
-                f"ください / not a readable .xlsx workbook ({exc}); save it again as .xlsx"
-            ) from exc
-        except MemoryError as exc:
-            raise _too_big(shown, "ブック", "the workbook", path.stat().st_size, limits) from exc
-        except Exception as exc:  # XML errors from lxml, ElementTree or defusedxml, and more
-            raise SheetError(
-                f"{shown}: Excel ブック (.xlsx) の中の XML が壊れています。Excel で開いて .xlsx "
-                f"として保存し直してください / the workbook's XML is damaged ({_reason(exc)}); "
-                "open it in Excel and save it again as .xlsx"
-            ) from exc
-        try:
-            return list(_sparse_rows(_pick_worksheet(book), limits.sheet_columns))
-        except MemoryError as exc:
-            raise _too_big(shown, "ブック", "the workbook", path.stat().st_size, limits) from exc
-        except Exception as exc:
-            raise SheetError(
-                f"{shown}: ワークシートの XML が壊れています。Excel で開いて .xlsx として保存し"
-                f"直してください / the worksheet's XML is damaged ({_reason(exc)}); open it in "
-                "Excel and save it again as .xlsx"
-            ) from exc
-        finally:
-            book.close()
-
-
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def _sparse_rows(sheet, width: int):
-    """Rows of a read-only worksheet as (number, cells up to ``width``, first column past
-    it). openpyxl's own iter_rows pads every row to its last cell: a sheet with one value
-    in column XFD of each of 100,000 rows would be 1.6 billion cells."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    book = sheet.parent
-    with sheet._get_source() as source:
-        parser = WorkSheetParser(
-            source,
-            sheet._shared_strings,
-            data_only=True,
-            epoch=book.epoch,
-            date_formats=book._date_formats,
-            timedelta_formats=book._timedelta_formats,
-        )
-        for number, cells in parser.parse():
-            values: list[str] = []
-            beyond = None
-            for cell in cells:
-                index = cell["column"] - 1
-                text = cell_text(cell["value"])
-                if index >= width:
-                    if beyond is None and text.strip():
-                        beyond = index
-                    continue
-                if index >= len(values):
-                    values.extend([""] * (index + 1 - len(values)))
-                values[index] = text
-            yield number, values, beyond
-
-
-def _pick_worksheet(book):
-    wanted = {_header_key(name) for name in SHEET_NAMES}
-    for sheet in book.worksheets:
-        if _header_key(sheet.title) in wanted:
-            return sheet
-    return book.worksheets[0]
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet value as text: 15.0 → "15", dates → ``YYYY-MM-DD``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.15g}"  # as Excel shows it
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
 
 
 # --- headers --------------------------------------------------------------------------
@@ -573,17 +321,17 @@ def _check_cell(text: str, column: str, limit: int, row: _Row) -> str:
             "cell_chars in kura.toml)",
         )
         return ""
-    if _BAD_BYTE.search(text):
-        shown = _BAD_BYTE.sub("\ufffd", text)
+    if BAD_BYTE.search(text):
+        shown = BAD_BYTE.sub("\ufffd", text)
         shown = shown if len(shown) <= 40 else shown[:39] + "…"
         row.error(
             column,
-            f"UTF-8 として読めないバイト（{_bad_bytes(text)}）があります: 「{shown}」。ファイルの"
+            f"UTF-8 として読めないバイト（{bad_bytes(text)}）があります: 「{shown}」。ファイルの"
             "ほかの部分は UTF-8 です。このセルを直すか「CSV UTF-8」で保存し直してください",
-            f"bytes that are not valid UTF-8 ({_bad_bytes(text)}) in {shown!r}; the rest of "
+            f"bytes that are not valid UTF-8 ({bad_bytes(text)}) in {shown!r}; the rest of "
             "the file is UTF-8: fix this cell, or save the sheet again as CSV UTF-8",
         )
-        return _BAD_BYTE.sub("\ufffd", text)
+        return BAD_BYTE.sub("\ufffd", text)
     if _CONTROL.search(text):
         found = dict.fromkeys(_CONTROL.findall(text))
         names = " ".join(f"U+{ord(ch):04X}" for ch in list(found)[:8])

@@ -200,7 +200,8 @@ def test_xlsx(config: Config) -> None:
     assert first.get("緯度") == "35.7547"
     assert first.get("文化財指定日") == "1970-04-01"
     assert second.get("員数（数）") == "15"
-    assert second.get("文化財指定日") == "1988-11-03"
+    # openpyxl gives a datetime the format yyyy-mm-dd h:mm:ss: Excel shows the time too
+    assert second.get("文化財指定日") == "1988-11-03 0:00:00"
     assert second.get("備考") == "㈱①"
 
 
