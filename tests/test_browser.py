@@ -8,16 +8,20 @@ finds no WCAG 2.1 A/AA violation on home, search, item and collection pages in e
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from tests.conftest import import_or_missing, needs
 from tests.viewer_demo import chromium, demo_served
+from viewer.content_state import encode
 
 playwright_api = import_or_missing("playwright.sync_api", "Playwright for Python")
 
@@ -126,6 +130,14 @@ def test_page_strip_and_share_link_restore_the_view(watched: Watched, browser) -
     watched.page.wait_for_timeout(1500)  # let the animation end; the link follows the view
     link = watched.page.input_value("#share-link")
     assert "?iiif-content=" in link and "/canvas/" not in link  # encoded, not plain
+    # encoded as Content State §6.1 says (encodeURIComponent, then base64url without padding),
+    # to the same string the server's encoder gives
+    value = link.split("?iiif-content=", 1)[1]
+    text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+    assert text.startswith("%7B%22%40context%22%3A%22http%3A%2F%2Fiiif.io%2F")
+    state = json.loads(unquote(text))
+    assert state["target"]["id"].startswith(f"{watched.base}/iiif/{DIARY}/canvas/2#xywh=")
+    assert encode(state) == value
     again = Watched(browser, watched.base)
     try:
         again.page.goto(link)

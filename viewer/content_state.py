@@ -2,9 +2,14 @@
 
 The state is an Annotation with ``motivation: contentState`` targeting a canvas region
 (``{canvas}#xywh=x,y,w,h``) that is ``partOf`` the item's manifest; in a URL it is the
-``iiif-content`` parameter, base64url-encoded UTF-8 JSON without padding. The browser
-(``kura.js``) writes it as the view changes; the item page reads it here, so a shared
-link opens where its sender was.
+``iiif-content`` parameter, *content-state-encoded* as §6.1 of the specification says: the
+JSON text through ``encodeURIComponent`` (UTF-8 percent-encoding), then base64url without
+``=`` padding. The browser (``kura-viewer.js``) writes it as the view changes; the item page
+reads it here, so a shared link opens where its sender was.
+
+Read as well (so every link ever shared still opens): Kura's links before the fix (base64url
+of the UTF-8 JSON, without the ``encodeURIComponent`` step), unencoded JSON, and a plain URI
+(a canvas of the item, with or without ``#xywh=``; the URI is matched, never fetched).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 MAX_ENCODED = 4096  # a content state for one region is a few hundred characters
@@ -28,27 +33,53 @@ class SharedView:
     region: tuple[int, int, int, int] | None  # x, y, w, h on the canvas
 
 
+# encodeURIComponent leaves letters, digits and - _ . ! ~ * ' ( ) as they are; quote() always
+# keeps letters, digits and - _ . ~, and ``safe`` adds the rest.
+_URI_COMPONENT_SAFE = "!~*'()"
+
+
+def encode_text(text: str) -> str:
+    """Content-state-encoding (§6.1) of a JSON text: encodeURIComponent, base64url, no ``=``."""
+    uri_encoded = quote(text, safe=_URI_COMPONENT_SAFE, encoding="utf-8", errors="strict")
+    return base64.urlsafe_b64encode(uri_encoded.encode("ascii")).decode("ascii").rstrip("=")
+
+
 def encode(state: dict) -> str:
-    raw = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return encode_text(json.dumps(state, ensure_ascii=False, separators=(",", ":")))
 
 
 def decode(value: str) -> object | None:
-    """The JSON of an encoded content state, or None when it is not one."""
+    """The JSON of a content state as given in ``iiif-content`` (the URI itself, a str, for a
+    plain URI), or None when it is not one."""
     value = value.strip()
     if not value or len(value) > MAX_ENCODED:
         return None
-    try:
-        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    if text.startswith("%7B"):  # drafts URI-encoded the JSON before base64
-        text = unquote(text)
+    if value.startswith(("http://", "https://")):
+        return value  # a URI is never content-state-encoded (§6.2)
+    if value.startswith(("{", "[")):
+        text = value  # unencoded JSON, as a person may paste it
+    else:
+        text = _decode_text(value)
+        if text is None:
+            return None
     if _depth(text) > MAX_DEPTH:  # json.loads recurses: [[[[… would raise RecursionError
         return None
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
+        return None
+
+
+def _decode_text(value: str) -> str | None:
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    if text.lstrip().startswith(("{", "[")):
+        return text  # Kura's links before §6.1 was followed: base64url of the JSON itself
+    try:  # §6.1: the base64url held the encodeURIComponent form (JSON's "{" is "%7B")
+        return unquote(text, encoding="utf-8", errors="strict")
+    except ValueError:  # percent-escapes that are not UTF-8
         return None
 
 
@@ -97,6 +128,8 @@ def region_state(
 
 
 def _targets(state: object) -> list[dict]:
+    if isinstance(state, str):  # a plain URI: the resource itself
+        return [{"id": state}]
     if not isinstance(state, dict):
         return []
     if state.get("type") == "Annotation":

@@ -1,6 +1,7 @@
 /* Kura item viewer: OpenSeadragon over the item's IIIF level-0 tiles (one info.json per page),
    a page strip (right to left for bound books), and a share link that restores the view as a
-   IIIF Content State (iiif-content, base64url). Configured from #osd's data- attributes. */
+   IIIF Content State (iiif-content, encoded as its §6.1 says). Configured from #osd's data-
+   attributes. */
 (function () {
   "use strict";
   var el = document.getElementById("osd");
@@ -55,11 +56,14 @@
   });
   window.kuraViewer = viewer; // for tests and the curious
 
-  function b64url(text) {
-    var bytes = new TextEncoder().encode(text);
-    var binary = "";
-    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
-    return window.btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  // Content-state-encoding (IIIF Content State 1.0 §6.1): encodeURIComponent (UTF-8 as
+  // ASCII percent-escapes), then base64url without "=" padding.
+  function contentStateEncode(text) {
+    return window
+      .btoa(encodeURIComponent(text))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
   }
 
   function shownRegion() {
@@ -87,7 +91,7 @@
       motivation: ["contentState"],
       target: { id: target, type: "Canvas", partOf: [{ id: manifest, type: "Manifest" }] },
     };
-    share.value = shareBase + "?iiif-content=" + b64url(JSON.stringify(state));
+    share.value = shareBase + "?iiif-content=" + contentStateEncode(JSON.stringify(state));
   }
 
   // The teachers' region picker: the region drawn on the image (or else the one on screen),
