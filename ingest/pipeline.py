@@ -24,10 +24,8 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 
 from archive import __version__, keys
@@ -268,7 +266,7 @@ def build_pages(job: ImageJob) -> dict:
                         source_jpeg=jpeg.pop(),
                     )
                 tiled += 1
-                trees[name] = tree_hashes(store, key)
+                trees[name] = result.files  # hashed as the tiler wrote them
                 sizes = [list(s) for s in result.sizes]
                 width, height = result.width, result.height
             else:
@@ -310,6 +308,16 @@ def _run_job(job: ImageJob) -> tuple[str, dict | None, str]:
 
 
 # --- the batch --------------------------------------------------------------------------
+
+
+class _NoBar:
+    """The progress bar when none is shown."""
+
+    def update(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -441,8 +449,6 @@ class Ingest:
 
     def _run_jobs(self, jobs: list[ImageJob]) -> dict[str, tuple[dict | None, str, float]]:
         """Run image jobs (in worker processes when there are several) with a progress bar."""
-        from tqdm import tqdm
-
         results: dict[str, tuple[dict | None, str, float]] = {}
         if not jobs:
             return results
@@ -453,8 +459,13 @@ class Ingest:
         show = self.options.progress
         if show is None:
             show = sys.stderr.isatty()
-        tqdm.monitor_interval = 0  # no monitor thread: workers fork
-        bar = tqdm(total=len(jobs), unit="件", disable=not show, file=sys.stderr, desc="ingest")
+        if show:  # tqdm imported only then
+            from tqdm import tqdm
+
+            tqdm.monitor_interval = 0  # no monitor thread: workers fork
+            bar = tqdm(total=len(jobs), unit="件", file=sys.stderr, desc="ingest")
+        else:
+            bar = _NoBar()
         started = time.monotonic()
         try:
             if workers == 1:
@@ -462,7 +473,10 @@ class Ingest:
                     item_id, result, error = _run_job(job)
                     results[item_id] = (result, error, time.monotonic() - started)
                     bar.update()
-            else:
+            else:  # imported here: a single item to tile needs no process pool
+                from concurrent.futures import ProcessPoolExecutor, as_completed
+                from multiprocessing import get_context
+
                 ctx = get_context("forkserver")
                 with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                     futures = [pool.submit(_run_job, job) for job in jobs]
@@ -535,8 +549,9 @@ class Ingest:
         self, item_id: str, pages: list[dict], new_trees: dict, record: bytes
     ) -> None:
         """Record the sha256 of every stored file of the item (``kura verify`` audits them):
-        the record as written, trees tiled in this run as read back, reused trees from the
-        last fixity document (never re-read, so damage is not recorded as the truth)."""
+        the record as written, trees tiled in this run as the tiler wrote them (hashed while
+        it wrote, not read back), reused trees from the last fixity document (never re-read,
+        so damage is not recorded as the truth)."""
         old = {}
         with contextlib.suppress(StoreError, ValueError):
             old = json.loads(self.store.get(keys.fixity(item_id))).get("trees", {})
