@@ -13,7 +13,7 @@ it, while viewer pages stay under ``base_url``. Empty means both are ``base_url`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from archive import keys
 
@@ -74,19 +74,76 @@ class Urls:
         return self.absolute(keys.opendata(code))
 
     # --- viewer pages ----------------------------------------------------------------
+    @property
+    def pages(self) -> Pages:
+        """Links between the site's pages, as paths (``/items/ID``, or ``/kura/items/ID``
+        when ``base_url`` has a path): what templates use."""
+        return Pages(urlsplit(self.base_url).path.rstrip("/"))
+
+    def page_url(self, path: str) -> str:
+        """The absolute URL of a page path from ``pages`` (for manifests, sitemaps, APIs)."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+
     def item_page(self, item_id: str) -> str:
-        return f"{self.base_url}/items/{item_id}"
+        return self.page_url(self.pages.item(item_id))
 
     def lesson_page(self, lesson_id: str, step: int | None = None) -> str:
-        page = f"{self.base_url}/lessons/{lesson_id}"
-        return f"{page}/{step}" if step else page
+        return self.page_url(self.pages.lesson(lesson_id, step))
 
     def collection_page(self, name: str) -> str:
-        return f"{self.base_url}/collections/{name}"
+        return self.page_url(self.pages.collection(name))
 
     def home(self) -> str:
-        return f"{self.base_url}/"
+        return self.page_url(self.pages.home())
 
     def api_item(self, item_id: str) -> str:
         """An item's public record and links as JSON (``/api/items/{id}``)."""
-        return f"{self.base_url}/api/items/{item_id}"
+        return self.page_url(self.pages.api_item(item_id))
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The viewer's pages as paths under the site's root path (``""`` or ``/kura``)."""
+
+    root: str = ""
+
+    def home(self) -> str:
+        return f"{self.root}/"
+
+    def search(self) -> str:
+        return f"{self.root}/search"
+
+    def item(self, item_id: str) -> str:
+        return f"{self.root}/items/{quote(item_id)}"
+
+    def lessons(self) -> str:
+        return f"{self.root}/lessons/"
+
+    def lesson(self, lesson_id: str, step: int | None = None) -> str:
+        page = f"{self.root}/lessons/{quote(lesson_id)}"
+        return f"{page}/{step}" if step else page
+
+    def lesson_summary(self, lesson_id: str) -> str:
+        return f"{self.lesson(lesson_id)}/summary"
+
+    def worksheet(self, lesson_id: str) -> str:
+        return f"{self.lesson(lesson_id)}/worksheet"
+
+    def collections(self) -> str:
+        return f"{self.root}/collections/"
+
+    def collection(self, name: str) -> str:
+        return f"{self.root}/collections/{quote(name)}"
+
+    def static(self, filename: str) -> str:
+        return f"{self.root}/static/{quote(filename)}"
+
+    def api_search(self) -> str:
+        return f"{self.root}/api/search"
+
+    def api_item(self, item_id: str) -> str:
+        return f"{self.root}/api/items/{quote(item_id)}"
+
+    def sitemap(self) -> str:
+        return f"{self.root}/sitemap.xml"

@@ -658,3 +658,25 @@ def test_kura_serve_options(
         "dev": {"host": "127.0.0.1", "port": 8000, "debug": False, "use_reloader": True}
     }
     assert runner.invoke(cli, ["-C", str(config.root), "serve", "--port", "0"]).exit_code == 2
+
+
+def test_one_url_builder_for_pages_under_a_path(config: Config) -> None:
+    """Templates and views take every link from ``urls`` (the one builder): with a base_url
+    under a path (a proxy serving the site at /kura), page, static and API links keep it."""
+    import dataclasses
+
+    under = dataclasses.replace(config, base_url="https://city.example.jp/kura")
+    client = create_app(under, {"TESTING": True}).test_client()
+    page = text(client.get(f"/items/{ITEM}"))
+    assert 'href="/kura/search"' in page or 'action="/kura/search"' in page
+    assert 'href="/kura/static/kura.css"' in page
+    assert f'href="https://city.example.jp/kura/api/items/{ITEM}"' in page
+    assert 'href="/kura/lessons/"' in page and 'href="/kura/collections/"' in page
+    assert not re.search(r'(href|src|action)="/(?!kura/)[a-z]', page), re.findall(
+        r'(?:href|src|action)="/(?!kura/)[^"]*"', page
+    )
+    home = text(client.get("/"))
+    assert f'href="/kura/items/{ITEM}"' in home
+    robots = text(client.get("/robots.txt"))
+    assert "Disallow: /kura/search" in robots
+    assert "Sitemap: https://city.example.jp/kura/sitemap.xml" in robots

@@ -50,7 +50,8 @@ def robots() -> Response:
     """Everything may be crawled except the search result pages (endless combinations)."""
     urls = request_urls()
     body = (
-        f"User-agent: *\nDisallow: /search\nDisallow: /api/\nSitemap: {urls.base_url}/sitemap.xml\n"
+        f"User-agent: *\nDisallow: {urls.pages.search()}\nDisallow: {urls.pages.root}/api/\n"
+        f"Sitemap: {urls.page_url(urls.pages.sitemap())}\n"
     )
     return Response(body, content_type="text/plain; charset=utf-8")
 
@@ -63,7 +64,10 @@ def sitemap() -> Response:
     for record in served().records():
         at = str((record.get("ingest") or {}).get("at", ""))[:10]
         entries.append((urls.item_page(record["id"]), at))
-    entries += [(f"{urls.base_url}/collections/", ""), (f"{urls.base_url}/lessons/", "")]
+    entries += [
+        (urls.page_url(urls.pages.collections()), ""),
+        (urls.page_url(urls.pages.lessons()), ""),
+    ]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
     for loc, lastmod in entries:

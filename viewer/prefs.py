@@ -78,14 +78,15 @@ def remember(response: Response) -> Response:
 
 
 def url_with(**changes: object) -> str:
-    """The current page's URL with some query parameters changed (None removes one).
+    """A link to the current page with some query parameters changed (None removes one).
 
     A query string over the limit (an error page) is not carried on."""
     args = request.args if len(request.query_string) <= MAX_QUERY_STRING else MultiDict()
     params = [(k, v) for k, v in args.items(multi=True) if k not in changes]
     params += [(k, str(v)) for k, v in changes.items() if v is not None]
-    query = urlencode(params)
-    return request.path + (f"?{query}" if query else "")
+    # a reference relative to the page itself: right under any path the site is served at
+    # (a proxy's /kura, a static copy), with no address in it
+    return f"?{urlencode(params)}"
 
 
 def t(ja: str, en: str) -> str:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 
 from archive.errors import KuraError
 from archive.furigana import furigana_html
@@ -123,19 +123,19 @@ def curation_cards(result: SearchResult) -> list[CurationCard]:
 def _curation_card(hit: CurationHit, ruby: Callable[[str], str]) -> CurationCard:
     part_html = hit.highlights.get("part_title", "")
     if hit.kind == "lesson":
-        url = url_for("lessons.show", lid=hit.id)
+        url = request_urls().pages.lesson(hit.id)
         grade = f" {hit.grade}年" if hit.grade else ""
         kind_label = (f"学習{grade}", f"Lesson{f', grade {hit.grade}' if hit.grade else ''}")
-        part_url = url_for("lessons.step", lid=hit.id, n=hit.step) if hit.step else ""
+        part_url = request_urls().pages.lesson(hit.id, hit.step) if hit.step else ""
         part_label = (
             (f"ステップ {hit.step}「{part_html}」", f"Step {hit.step}: {part_html}")
             if hit.step
             else ("", "")
         )
     else:
-        url = url_for("collections.show", cid=hit.id)
+        url = request_urls().pages.collection(hit.id)
         kind_label = ("コレクション", "Collection")
-        part_url = url_for("items.show", item_id=hit.item) if hit.item else ""
+        part_url = request_urls().pages.item(hit.item) if hit.item else ""
         part_label = (f"資料「{part_html}」", f"Item: {part_html}") if hit.item else ("", "")
     return CurationCard(
         kind=hit.kind,
