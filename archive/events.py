@@ -22,7 +22,7 @@ from typing import Any
 
 from archive import keys
 from archive.errors import StoreError
-from archive.record import iter_records, to_json
+from archive.record import iter_published, to_json
 
 PAGE_SIZE = 100
 STATE_KEY = "state/activity.json"
@@ -56,11 +56,11 @@ def _digest(raw: bytes) -> str:
 
 
 def published(store: Any) -> dict[str, str]:
-    """``{"kind:id": fingerprint}`` of every item with pages (a manifest), every compiled
-    lesson and every curated collection."""
+    """``{"kind:id": fingerprint}`` of every published item with pages (a manifest), every
+    compiled lesson and every curated collection (a withdrawn item is gone: a ``Delete``)."""
     found = {
         f"item:{r['id']}": str(r.get("fingerprint", ""))
-        for r in iter_records(store)
+        for r in iter_published(store)
         if r.get("pages")
     }
     for prefix, kind in (("lessons", "lesson"), ("state/collections", "collection")):

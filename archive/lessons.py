@@ -49,6 +49,7 @@ from typing import Any
 from archive import keys
 from archive.errors import KuraError
 from archive.local_readings import LOCAL_READINGS as CITY_READINGS
+from archive.record import withdrawal
 
 __all__ = [
     "AUDIENCES",
@@ -501,9 +502,20 @@ def _page(record: dict, number: int) -> dict | None:
     return None
 
 
+def withdrawn_problem(path: str, line: int, item_id: str) -> LessonProblem:
+    """A lesson or collection names an item that ``kura withdraw`` took out of public view."""
+    return LessonProblem(
+        path,
+        line,
+        f"資料「{item_id}」は取り下げられています。このファイルから外すか `kura withdraw --undo {item_id}` で"
+        f"戻してください / item {item_id!r} is withdrawn: remove it, or restore it with "
+        f"`kura withdraw --undo {item_id}`",
+    )
+
+
 def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem]:
-    """What in the lesson does not fit the archive: unknown items or pages, regions outside
-    the page."""
+    """What in the lesson does not fit the archive: unknown or withdrawn items, unknown pages,
+    regions outside the page. ``records``: every record, withdrawn ones too."""
     problems = []
     path = lesson.path
     if lesson.cover and lesson.cover not in records:
@@ -514,6 +526,8 @@ def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem
                 f"表紙の資料「{lesson.cover}」はありません / unknown cover item {lesson.cover!r}",
             )
         )
+    elif lesson.cover and withdrawal(records[lesson.cover]) and "cover" in lesson.lines:
+        problems.append(withdrawn_problem(path, lesson.lines["cover"], lesson.cover))
     for step in lesson.steps:
         record = records.get(step.item)
         line = step.fields.get("item", step.line)
@@ -523,6 +537,9 @@ def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem
                     path, line, f"資料「{step.item}」はありません / unknown item {step.item!r}"
                 )
             )
+            continue
+        if withdrawal(record):
+            problems.append(withdrawn_problem(path, line, step.item))
             continue
         page = _page(record, step.page)
         if page is None:
@@ -661,6 +678,8 @@ def check_collection(
                     f"資料「{item_id}」はありません / unknown item {item_id!r}",
                 )
             )
+        elif withdrawal(record):
+            problems.append(withdrawn_problem(collection.path, line, item_id))
         elif not record.get("pages"):
             problems.append(
                 LessonProblem(

@@ -73,6 +73,32 @@ def iter_records(store: Any) -> Iterator[dict]:
             yield record
 
 
+def withdrawal(record: dict | None) -> dict | None:
+    """The record's ``withdrawn`` block (``{at, reason, by}``, written by ``kura withdraw``,
+    see :mod:`archive.withdrawals`), or None for an item that is not withdrawn."""
+    block = (record or {}).get("withdrawn")
+    return block if isinstance(block, dict) else None
+
+
+def is_published(record: dict | None) -> bool:
+    """The one answer to "is this item public": a record that exists and is not withdrawn.
+    Documents, the feed, search, the sitemap, open data, the viewer and publishing ask it; a
+    withdrawn item's record and masters stay in the store for preservation."""
+    return record is not None and withdrawal(record) is None
+
+
+def iter_published(store: Any) -> Iterator[dict]:
+    """Every readable record of a published (not withdrawn) item, in id order."""
+    return (r for r in iter_records(store) if is_published(r))
+
+
+def load_published(store: Any, item_id: str) -> dict | None:
+    """The item's record when the item is published; None when it is missing, unreadable or
+    withdrawn."""
+    record = load_record(store, item_id)
+    return record if is_published(record) else None
+
+
 def write_record(store: Any, record: dict) -> None:
     store.put(keys.record(record["id"]), to_json(record), durable=True)
 

@@ -8,6 +8,9 @@ a re-ingest, and no code rewrites ids inside JSON.
 ``Documents(store, config, urls).render(key)`` gives the document published at ``key`` (its
 URL path under ``urls``), or None when there is none; ``document_keys()`` lists every document key;
 ``sources(key)`` names the stored files a document is made from (for caches).
+
+A withdrawn item (``archive.record.is_published``) has no manifest and no ``info.json``, and is
+in no collection; a lesson that shows it has no manifest until its file is fixed.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 from archive import events, keys
 from archive.errors import StoreError
 from archive.lessons import CuratedCollection, Lesson
-from archive.record import iter_records, load_record, page_of
+from archive.record import iter_published, load_published, page_of
 from manifests.collection import build_top_collection
 from manifests.feed import feed_collection, feed_page
 from manifests.item import build_manifest
@@ -100,13 +103,13 @@ class Documents:
         return [events.STATE_KEY]
 
     def _manifest(self, item_id: str) -> dict | None:
-        record = load_record(self.store, item_id)
+        record = load_published(self.store, item_id)
         if record is None or not record.get("pages"):
             return None
         return build_manifest(record, self.config, self.urls)
 
     def _info(self, item_id: str, image: str) -> dict | None:
-        record = load_record(self.store, item_id)
+        record = load_published(self.store, item_id)
         page = page_of(record, image) if record else None
         if page is None:
             return None
@@ -121,7 +124,7 @@ class Documents:
 
     def _collection(self, name: str) -> dict | None:
         if name == "top":
-            return build_top_collection(list(iter_records(self.store)), self.config, self.urls)
+            return build_top_collection(list(iter_published(self.store)), self.config, self.urls)
         data = self._json(keys.collection_data(name))
         if data is None:
             return None
@@ -155,7 +158,7 @@ class Documents:
     def document_keys(self) -> Iterator[str]:
         """The key of every document there is, items first, then lessons, collections and
         the feed (the order a reader should find them in, each after what it points to)."""
-        for record in iter_records(self.store):
+        for record in iter_published(self.store):
             for page in record.get("pages") or []:
                 yield keys.info(record["id"], page["image"])
             if record.get("pages"):
@@ -192,7 +195,7 @@ class Documents:
     def _records(self, item_ids: Any) -> dict[str, dict]:
         out = {}
         for item_id in dict.fromkeys(i for i in item_ids if i):
-            if record := load_record(self.store, item_id):
+            if record := load_published(self.store, item_id):
                 out[item_id] = record
         return out
 

@@ -13,6 +13,7 @@ from flask import Flask, Response
 
 from archive.config import Config, load_config
 from archive.store import open_store
+from archive.withdrawals import WithdrawnIds
 from viewer.context import template_context
 from viewer.state import ServedArchive
 from viewer.tiles import TileFiles
@@ -70,10 +71,12 @@ def create_app(
         root = app.config.get("KURA_ROOT") or os.environ.get("KURA_ROOT") or "."
         config = load_config(Path(root))
     trusted = [u.rstrip("/") for u in (*config.trusted_urls, *listening)]
+    store = open_store(config.store, config.root)
     app.extensions["kura"] = ServedArchive(
         config=config,
-        store=open_store(config.store, config.root),
+        store=store,
         trusted_urls=tuple(u for u in dict.fromkeys(trusted) if u != config.base_url),
+        withdrawn=WithdrawnIds(store),
     )
 
     from viewer import (
@@ -124,5 +127,7 @@ def create_app(
     app.after_request(add_security_headers)
     store_root = getattr(app.extensions["kura"].store, "root", None)
     if store_root is not None:  # tiles of a local store skip the framework (viewer.tiles)
-        app.wsgi_app = TileFiles(app.wsgi_app, store_root, headers)  # type: ignore[method-assign]
+        app.wsgi_app = TileFiles(  # type: ignore[method-assign]
+            app.wsgi_app, store_root, headers, withdrawn=app.extensions["kura"].withdrawn
+        )
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, request
 
+from viewer.errors import withdrawn_check
 from viewer.files import add_cors_headers
 from viewer.search import run_search
 from viewer.search_params import SearchParams
@@ -46,6 +47,7 @@ def search() -> Response:
 
 @bp.get("/items/<item_id>")
 def item(item_id: str) -> Response:
+    withdrawn_check(item_id)
     record = served().record(item_id)
     if record is None:
         abort(404, f"資料「{item_id}」はありません / no item with id {item_id!r}")

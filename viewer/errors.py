@@ -2,7 +2,9 @@
 
 Paths under ``/api/`` get JSON instead: ``{"error": {"status", "title", "message"}}``.
 
-A view says what is missing with ``abort(404, "… / …")``; that text is shown as is. Errors
+A view says what is missing with ``abort(404, "… / …")``; that text is shown as is. A
+withdrawn item (``kura withdraw``) is ``raise Withdrawn(notice)``: a 410 with a short tombstone
+(title, date, reason if given), in JSON under ``/api/``. Errors
 without a message of their own get a standard one. Unexpected exceptions (which Flask
 logs) are shown as a 500 page that reveals nothing of the server.
 
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from viewer.state import served
 
 # bytes; real links stay far below (q ≤ 200 characters, iiif-content ≤ 4096), and most
 # proxies refuse a request line over 8 KB anyway
@@ -33,6 +37,11 @@ TITLES: dict[int, tuple[str, str, str]] = {
         "お探しのページはありません。アドレスをお確かめください / no page at this address",
     ),
     405: ("使えない操作です", "Method not allowed", "この操作はできません / method not allowed"),
+    410: (
+        "公開を取りやめた資料です",
+        "Gone",
+        "この資料は公開を取りやめました / this item has been withdrawn",
+    ),
     414: (
         "アドレスが長すぎます",
         "URI too long",
@@ -46,7 +55,38 @@ TITLES: dict[int, tuple[str, str, str]] = {
 }
 
 
+class Withdrawn(HTTPException):
+    """410 Gone for a withdrawn item; ``notice`` is ``ServedArchive.withdrawal``'s answer."""
+
+    code = 410
+
+    def __init__(self, notice: dict) -> None:
+        super().__init__(TITLES[410][2])
+        self.notice = dict(notice, date=str(notice.get("at") or "")[:10])
+
+
+def withdrawn_check(item_id: str) -> None:
+    """Raise ``Withdrawn`` when the item is withdrawn."""
+    notice = served().withdrawal(item_id)
+    if notice is not None:
+        raise Withdrawn(notice)
+
+
+def _gone(error: Withdrawn) -> tuple[str | Response, int]:
+    notice = error.notice
+    if request.path.startswith("/api/"):
+        title_ja, title_en, message = TITLES[410]
+        body = {"status": 410, "title": title_en, "title_ja": title_ja, "message": message}
+        withdrawn = {k: notice.get(k, "") for k in ("id", "title", "date", "reason")}
+        response = jsonify(error=body, withdrawn=withdrawn)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response, 410
+    return render_template("errors/withdrawn.html", notice=notice), 410
+
+
 def handle_http_error(error: HTTPException) -> tuple[str | Response, int]:
+    if isinstance(error, Withdrawn):
+        return _gone(error)
     code = error.code or 500
     title_ja, title_en, default = TITLES.get(code, (error.name, error.name, ""))
     message = error.description

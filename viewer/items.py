@@ -17,6 +17,7 @@ from viewer import prefs
 from viewer.content_state import shared_view
 from viewer.discovery import item_jsonld
 from viewer.downloads import page_downloads
+from viewer.errors import withdrawn_check
 from viewer.images import info_url, page_images, thumbnail
 from viewer.state import request_urls, served
 from viewer.vocabulary import english_value
@@ -104,6 +105,7 @@ def read_aloud_text(title: str, fields: dict[str, str], lang: str) -> tuple[str,
 def show(item_id: str) -> str:
     """The item page; an item without images shows its record all the same."""
     archive = served()
+    withdrawn_check(item_id)
     record = archive.record(item_id)
     if record is None:
         abort(404, f"資料「{item_id}」はありません / no item with id {item_id!r}")

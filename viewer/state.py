@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request
@@ -17,8 +17,9 @@ from flask import current_app, g, request
 from archive import keys
 from archive.config import Config
 from archive.errors import StoreError
-from archive.record import iter_records, read_record
+from archive.record import is_published, iter_published, read_record
 from archive.store import LocalStore
+from archive.withdrawals import WithdrawnIds
 from manifests.documents import Documents
 from manifests.urls import Urls
 
@@ -36,14 +37,28 @@ class ServedArchive:
     store: LocalStore
     # kura.toml's trusted_urls and any address the server itself listens on
     trusted_urls: tuple[str, ...] = ()
+    # the items withdrawn now (``kura withdraw``), read again when the log changes
+    withdrawn: WithdrawnIds | None = field(default=None, compare=False)
 
     def record(self, item_id: str) -> dict | None:
-        """The item's record, or None when there is no such item.
+        """The item's record, or None when there is no such item or it is withdrawn (see
+        ``withdrawal``).
 
         Raises StoreError when the record exists but cannot be read as one."""
         if not ITEM_ID.fullmatch(item_id):
             return None
-        return read_record(self.store, item_id)
+        record = read_record(self.store, item_id)
+        return record if is_published(record) else None
+
+    def withdrawal(self, item_id: str) -> dict | None:
+        """``{id, title, at, reason}`` of a withdrawn item (what its 410 page shows); None
+        for any other id. Cheap enough for every tile request."""
+        if self.withdrawn is None or not ITEM_ID.fullmatch(item_id):
+            return None
+        found = self.withdrawn.get(item_id)
+        if found is None:
+            return None
+        return {"id": item_id, **{k: str(found.get(k) or "") for k in ("title", "at", "reason")}}
 
     def json_document(self, key: str) -> dict | None:
         """A stored JSON document (a compiled lesson …), or None if missing or unreadable."""
@@ -57,9 +72,9 @@ class ServedArchive:
         return data if isinstance(data, dict) else None
 
     def records(self) -> list[dict]:
-        """Every readable record, in id order. A broken record is logged and left out, so
-        one bad file never takes the home page down."""
-        return list(iter_records(self.store))
+        """Every readable record of a published item, in id order. A broken record is
+        logged and left out, so one bad file never takes the home page down."""
+        return list(iter_published(self.store))
 
 
 def served() -> ServedArchive:

@@ -6,8 +6,8 @@ routing, the request context and the after-request hooks cost more than sending 
 layer gives a tile the same answer the app would (the same ETag, Last-Modified, cache,
 CORS and security headers, 304 for a matching ``If-None-Match`` or ``If-Modified-Since``)
 and hands everything else to the app unchanged: other paths, query strings, ``Range``
-requests, non-ASCII paths, and any key that is refused or not a file (so the 404 page and
-its logging stay in one place, the app's error handlers).
+requests, non-ASCII paths, any key that is refused or not a file, and the tiles of a withdrawn
+item (so the 404 and 410 pages and their logging stay in one place, the app's error handlers).
 
 The key checks are the app's: ``check_key`` (no ``..``, absolute paths, backslashes, NUL,
 unfinished temp files), then the real path of the tile's folder must lie inside the store's
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,15 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 class TileFiles:
     """Serve tiles of the store folder ``root`` ahead of ``app``; see the module doc."""
 
-    def __init__(self, app: WSGIApp, root: Path, headers: dict[str, str]) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        root: Path,
+        headers: dict[str, str],
+        withdrawn: Container[str] = frozenset(),
+    ) -> None:
         self.app = app
+        self.withdrawn = withdrawn
         self.root = os.path.realpath(root)
         self.inside = self.root + os.sep
         self.headers = [
@@ -92,6 +99,8 @@ class TileFiles:
         ):
             return None
         key = path_info[1:]
+        if key.split("/", 2)[1] in self.withdrawn:
+            return None  # the app answers 410
         try:
             check_key(key)
             folder = self._folder(key.rpartition("/")[0])

@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 
 from archive.errors import KuraError
 from archive.i18n import pick
-from archive.record import load_record, record_ids
+from archive.record import is_published, load_record, record_ids
 from archive.search.readings import learn_reading, learned_readings
 from archive.search.schema import SCHEMA_VERSION, build_schema, document
 
@@ -81,10 +81,13 @@ def _store(root: Path):
 
 
 def project_records(root: Path, ids: list[str] | None = None) -> Iterator[dict | None]:
-    """Every item record of the project (None for one that cannot be read)."""
+    """Every published item record of the project (None for one that cannot be read; a
+    withdrawn item is left out)."""
     store = _store(root)
     for item_id in record_ids(store) if ids is None else ids:
-        yield load_record(store, item_id)
+        record = load_record(store, item_id)
+        if record is None or is_published(record):
+            yield record
 
 
 PARALLEL_FROM = 5000
@@ -279,7 +282,7 @@ def refresh_stale(root: Path) -> IndexStats | None:
 
 
 def update(root: Path, ids: Iterable[str]) -> IndexStats:
-    """Re-index the records of ``ids`` (dropping those whose record is gone).
+    """Re-index the records of ``ids`` (dropping those whose record is gone or withdrawn).
 
     Without a current index this is a full :func:`rebuild`.
     """
@@ -290,7 +293,8 @@ def update(root: Path, ids: Iterable[str]) -> IndexStats:
         return rebuild(root)
     store = _store(root)
     records = {item_id: load_record(store, item_id) for item_id in ids}
-    learned = {**learn_readings(records.values()), **_saved_learned(path)}
+    published = (r for r in records.values() if is_published(r))
+    learned = {**learn_readings(published), **_saved_learned(path)}
     ix = open_index(path)
     writer = ix.writer()
     done = skipped = 0
@@ -301,6 +305,8 @@ def update(root: Path, ids: Iterable[str]) -> IndexStats:
                 if record is None:
                     writer.delete_by_term("id", item_id)
                     skipped += 1
+                elif not is_published(record):
+                    writer.delete_by_term("id", item_id)
                 else:
                     doc = document(record)
                     vocabulary.update(doc.get("words", "").split())
