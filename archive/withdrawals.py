@@ -35,7 +35,14 @@ from archive import keys
 from archive.errors import StoreError
 from archive.fixity import entry
 from archive.i18n import pick
-from archive.record import iter_records, read_record, to_json, withdrawal, write_record
+from archive.record import (
+    load_record,
+    read_record,
+    record_ids,
+    to_json,
+    withdrawal,
+    write_record,
+)
 
 LOG_KEY = "state/withdrawals.json"
 REASON_MAX = 500  # characters of a reason shown on the tombstone page
@@ -189,12 +196,15 @@ def _change(
 
 def not_in_sheet(store: Any, sheet_ids: set[str]) -> list[tuple[str, str]]:
     """``(id, title)`` of every published item whose row the sheet no longer has. Ingest
-    reports them (with :func:`withdraw_command`) and never withdraws them by itself."""
-    return [
-        (r["id"], str(r.get("title") or ""))
-        for r in iter_records(store)
-        if r["id"] not in sheet_ids and withdrawal(r) is None
-    ]
+    reports them (with :func:`withdraw_command`) and never withdraws them by itself. Only
+    the records of ids the sheet lacks are read."""
+    found = []
+    for item_id in record_ids(store):
+        if item_id not in sheet_ids:
+            record = load_record(store, item_id)
+            if record is not None and withdrawal(record) is None:
+                found.append((item_id, str(record.get("title") or "")))
+    return found
 
 
 def withdraw_command(ids: list[str], project: str = "") -> str:
