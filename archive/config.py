@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.errors import ConfigError
+from archive.errors import ConfigError, SheetError
 
 CONFIG_NAME = "kura.toml"
 _ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(:\d+)?")
@@ -84,13 +84,21 @@ class Config:
         return (self.root / self.store).resolve()
 
     def sheet_path(self) -> Path:
-        """The metadata sheet: ``sheet`` if set, else items.csv, else items.xlsx."""
+        """The metadata sheet: ``sheet`` if set, else items.csv or items.xlsx, whichever is
+        there. Both there is an error: which one the archivist keeps up to date is theirs to
+        say (``sheet`` in kura.toml), never Kura's guess."""
         if self.sheet:
             return self.root / self.sheet
-        for name in ("items.csv", "items.xlsx"):
-            if (self.root / name).exists():
-                return self.root / name
-        return self.root / "items.csv"
+        found = [name for name in ("items.csv", "items.xlsx") if (self.root / name).exists()]
+        if len(found) == 2:
+            raise SheetError(
+                f"{self.root}: items.csv と items.xlsx の両方があり、どちらが台帳か分かりません。"
+                '使わない方を消すか名前を変えるか、kura.toml に sheet = "items.xlsx" のように'
+                "書いてください / both items.csv and items.xlsx are here, so which is the sheet "
+                "is unclear: delete or rename the one not in use, or set sheet = "
+                '"items.xlsx" (or "items.csv") in kura.toml'
+            )
+        return self.root / (found[0] if found else "items.csv")
 
     @property
     def scans_dir(self) -> Path:

@@ -109,6 +109,33 @@ def safe_cell(value: str) -> str:
     return value
 
 
+def identity_warning(config: Config, lang: str | None = None) -> str | None:
+    """One line when the [opendata] code or name is not set (the CSV's 全国地方公共団体コード
+    and 地方公共団体名 columns are then empty, which portals reject), else None."""
+    from archive.i18n import pick
+
+    missing = [
+        (key, column, example)
+        for key, value, column, example in (
+            ("code", config.opendata_code, "全国地方公共団体コード", '"132233"'),
+            ("name", config.municipality, "地方公共団体名", '"武蔵村山市"'),
+        )
+        if not value.strip()
+    ]
+    if not missing:
+        return None
+    keys_ = " / ".join(key for key, _, _ in missing)
+    columns = "・".join(column for _, column, _ in missing)
+    examples = ", ".join(f"{key} = {example}" for key, _, example in missing)
+    return pick(
+        f"警告: kura.toml の [opendata] に {keys_} がないため、オープンデータ「文化財一覧」の"
+        f"{columns}の列が空になります (例: {examples})",
+        f"warning: [opendata] {keys_} not set in kura.toml: the open-data CSV's {columns} "
+        f"column is empty (e.g. {examples})",
+        lang,
+    )
+
+
 def opendata_key(config: Config) -> str:
     return keys.opendata(config.opendata_code)
 

@@ -46,7 +46,8 @@ sizes_max = 1024
 max_pixels = 1_000_000_000
 # 受け取ったスキャン(原本データ)を masters/ に保存する / keep the delivered scans in masters/
 keep_masters = true
-# 台帳ファイル (空なら items.csv、なければ items.xlsx) / the sheet (default items.csv, then items.xlsx)
+# 台帳ファイル (空なら items.csv か items.xlsx。両方あるとエラー)
+# The sheet (default: items.csv or items.xlsx; both there is an error)
 sheet = ""
 
 # アーカイブの名称 / the archive's title
@@ -63,13 +64,22 @@ value = {{ ja = {holder_ja}, en = {holder_en} }}
 [provider]
 label = {{ ja = {holder_ja}, en = {holder_en} }}
 homepage = {homepage}
+
+# オープンデータ「文化財一覧」(kura export opendata) の全国地方公共団体コード (6桁) と
+# 地方公共団体名。空のままだと書き出しのたびに警告します。
+# The open-data CSV's 6-digit local government code and name (warned about while empty).
+[opendata]
+code = {opendata_code}
+name = {municipality}
 """
 
 SHEET_HEADERS = list(COLUMNS)
 
+# The examples in a new items.csv: their IDs start with "#" (archive.sheet.COMMENT_MARK), so
+# they are read as examples and never ingested, whatever the archivist leaves in place.
 EXAMPLE_ROWS = [
     {
-        "ID": "example-001",
+        "ID": "#example-001",
         "名称": "指田日記",
         "名称_カナ": "サシダニッキ",
         "名称_英語": "Sashida Diary",
@@ -77,7 +87,8 @@ EXAMPLE_ROWS = [
         "種類": "美術工芸品",
         "資料種別": "古文書",
         "年代": "天保5年～明治4年",
-        "概要": "村の暮らしを記した日記(記入例です。行ごと書き換えてください)",
+        "概要": "村の暮らしを記した日記(記入例です。ID が # で始まる行は取り込まれません。"
+        "この行を参考に、# のない ID で行を書いてください)",
         "場所名称": "武蔵村山市",
         "画像ファイル": "example-001/*.jpg",
         "利用条件": "CC BY 4.0",
@@ -85,14 +96,14 @@ EXAMPLE_ROWS = [
         "キーワード": "日記;古文書",
     },
     {
-        "ID": "example-002",
+        "ID": "#example-002",
         "名称": "横中馬獅子舞",
         "名称_カナ": "ヨコチュウマシシマイ",
         "文化財分類": "無形民俗文化財",
         "種類": "芸能",
         "資料種別": "写真",
         "年代": "昭和30年代",
-        "概要": "画像のない資料の記入例です",
+        "概要": "画像のない資料の記入例です(ID が # で始まる行は取り込まれません)",
         "場所名称": "武蔵村山市中藤",
     },
 ]
@@ -112,9 +123,12 @@ def kura_toml(
     holder_ja: str = "",
     holder_en: str = "",
     homepage: str = "",
+    opendata_code: str = "",
+    municipality: str = "",
 ) -> str:
     """kura.toml's text: the commented settings with these values (every other setting at its
-    default). ``holder_*`` is shown as 所蔵 (IIIF requiredStatement) and names the provider."""
+    default). ``holder_*`` is shown as 所蔵 (IIIF requiredStatement) and names the provider;
+    ``opendata_code`` and ``municipality`` are the open-data CSV's [opendata] code and name."""
     return KURA_TOML.format(
         base_url=toml_string(base_url),
         title_ja=toml_string(title_ja),
@@ -122,6 +136,8 @@ def kura_toml(
         holder_ja=toml_string(holder_ja),
         holder_en=toml_string(holder_en),
         homepage=toml_string(homepage),
+        opendata_code=toml_string(opendata_code),
+        municipality=toml_string(municipality),
     )
 
 
@@ -134,6 +150,8 @@ def init_project(
     holder_ja: str = "",
     holder_en: str = "",
     homepage: str = "",
+    opendata_code: str = "",
+    municipality: str = "",
 ) -> list[Path]:
     """Create a new project in ``target``; refuses to overwrite an existing kura.toml or sheet.
     The titles default to the folder's name; the other values are :func:`kura_toml`'s.
@@ -153,9 +171,13 @@ def init_project(
         holder_ja=holder_ja,
         holder_en=holder_en,
         homepage=homepage,
+        opendata_code=opendata_code,
+        municipality=municipality,
     )
     (target / CONFIG_NAME).write_text(config, encoding="utf-8")
     created.append(target / CONFIG_NAME)
+    if (target / "items.xlsx").exists():  # the archivist's workbook is the sheet: no second one
+        return [*created, *_folders(target)]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=SHEET_HEADERS, lineterminator="\r\n")
     writer.writeheader()
@@ -163,6 +185,12 @@ def init_project(
     # UTF-8 with BOM: Excel on Windows then opens the Japanese headers correctly
     (target / "items.csv").write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
     created.append(target / "items.csv")
+    return [*created, *_folders(target)]
+
+
+def _folders(target: Path) -> list[Path]:
+    """thesaurus.toml (unless there) and the project's folders; returns what it made."""
+    created = []
     if not (target / "thesaurus.toml").exists():
         (target / "thesaurus.toml").write_text(THESAURUS_TOML, encoding="utf-8")
         created.append(target / "thesaurus.toml")

@@ -191,6 +191,17 @@ def rights_uri(value: str) -> str | None:
     return _from_label(key)
 
 
+def unversioned(value: str) -> bool:
+    """True when ``value`` names a Creative Commons licence without its version (``CC-BY``,
+    ``CC 表示-継承``): :func:`rights_uri` reads it as 4.0, which the archivist should confirm,
+    since works licensed years ago are often under 2.1 JP or 3.0."""
+    key = _key(value)
+    if not key or key.startswith(("http://", "https://")) or key in _LABELS:
+        return False
+    uri = _from_label(key)
+    return bool(uri and uri.startswith(f"{CC}licenses/") and not _VERSION.search(key))
+
+
 def rights_label(uri: str, lang: str) -> str:
     """A short human label for a rights URI: ``CC BY 4.0``, ``パブリック・ドメイン`` …"""
     canonical = rights_uri(uri) or uri

@@ -20,7 +20,7 @@ from archive.era import era_range
 from archive.errors import SheetError
 from archive.model import Item, Level, Problem, YearRange
 from archive.rights import EXAMPLES as RIGHTS_EXAMPLES
-from archive.rights import rights_uri
+from archive.rights import rights_label, rights_uri, unversioned
 from archive.scans import resolve_images
 from archive.sheetfile import BAD_BYTE, bad_bytes, text_records
 from archive.xlsx import xlsx_records
@@ -56,6 +56,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 COLUMNS = tuple(ALIASES)  # the canonical headers, in order
 REQUIRED = ("ID", "名称")
 RESERVED_IDS = ("collection", "lesson", "activity")
+# A row whose ID starts with this is an example or a note: read, never ingested
+COMMENT_MARK = "#"
+# (ID, 名称) of the example rows kura init wrote before they were marked with COMMENT_MARK
+OLD_TEMPLATE_ROWS = {("example-001", "指田日記"), ("example-002", "横中馬獅子舞")}
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -80,6 +84,14 @@ class SheetResult:
     items: list[Item]
     problems: list[Problem]
     file: str
+    header_row: int = 1
+    failed: list[tuple[int, str | None]] = field(default_factory=list)  # (row, ID if valid)
+    skipped: list[int] = field(default_factory=list)  # rows of examples and notes (``#``)
+
+    @property
+    def rows(self) -> int:
+        """The data rows read: each is an item, a failed row or a skipped one."""
+        return len(self.items) + len(self.failed) + len(self.skipped)
 
     @property
     def errors(self) -> list[Problem]:
@@ -96,15 +108,28 @@ class SheetResult:
 def read_rows(path: Path, limits: Limits | None = None) -> tuple[list[str], list[Row]]:
     """The header row and the non-empty data rows of a .csv/.tsv/.txt or .xlsx file.
 
-    Each row comes with its spreadsheet row number (the header is usually row 1).
+    Each row comes with its spreadsheet row number. The header is the first row naming the
+    required columns (``ID`` and ``名称``) among the first ``HEADER_SEARCH`` rows, so title
+    rows above it (「武蔵村山市 文化財台帳」) are passed over; without one, it is the first row.
     """
-    headers, rows, _problems = _read_rows(Path(path), str(path), limits or Limits())
+    headers, _number, rows, _problems = _read_rows(Path(path), str(path), limits or Limits())
     return headers, rows
+
+
+HEADER_SEARCH = 10  # non-empty rows looked at for the header row
+
+
+def _header_index(rows: list[Row]) -> int:
+    for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH]):
+        named = {_HEADER_KEYS.get(_header_key(_clean_header(c))) for c in cells}
+        if all(column in named for column in REQUIRED):
+            return index
+    return 0
 
 
 def _read_rows(
     path: Path, shown: str, limits: Limits
-) -> tuple[list[str], list[Row], list[Problem]]:
+) -> tuple[list[str], int, list[Row], list[Problem]]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise SheetError(f"{shown}: ファイルがありません / file not found")
@@ -121,7 +146,8 @@ def _read_rows(
     rows, problems = _bounded(records, shown, limits)
     if not rows:
         raise SheetError(f"{shown}: 見出し行がありません（空のファイル） / the sheet is empty")
-    (number, header), data = rows[0], rows[1:]
+    start = _header_index(rows)
+    (number, header), data = rows[start], rows[start + 1 :]
     for index, text in enumerate(header):
         if BAD_BYTE.search(text):
             raise SheetError(
@@ -130,7 +156,7 @@ def _read_rows(
                 f"row {number}, column {column_letter(index)}: the header has bytes that are not "
                 f"valid UTF-8 ({bad_bytes(text)}); save the sheet again as CSV UTF-8"
             )
-    return [_clean_header(h) for h in header], data, problems
+    return [_clean_header(h) for h in header], number, data, problems
 
 
 def _bounded(records, shown: str, limits: Limits) -> tuple[list[Row], list[Problem]]:
@@ -208,7 +234,8 @@ class _Layout:
     extra: dict[int, str] = field(default_factory=dict)  # index → header as written
 
 
-def _layout(headers: list[str], file: str) -> _Layout:
+def _layout(headers: list[str], file: str, number: int = 1) -> _Layout:
+    """The columns of the header row (row ``number``)."""
     layout = _Layout()
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):
@@ -219,9 +246,9 @@ def _layout(headers: list[str], file: str) -> _Layout:
         first = seen.setdefault(column or key, index)
         if first != index:
             raise SheetError(
-                f"{file}: 見出し「{header}」が2つあります（{column_letter(first)}列と"
-                f"{column_letter(index)}列）。1つにしてください / duplicate header {header!r} "
-                f"(columns {column_letter(first)} and {column_letter(index)})"
+                f"{file}: {number}行目の見出し「{header}」が2つあります（{column_letter(first)}列と"
+                f"{column_letter(index)}列）。1つにしてください / row {number}: duplicate header "
+                f"{header!r} (columns {column_letter(first)} and {column_letter(index)})"
             )
         if column:
             layout.known[index] = column
@@ -231,14 +258,17 @@ def _layout(headers: list[str], file: str) -> _Layout:
     if missing:
         names = "、".join(f"「{c}」" for c in missing)
         raise SheetError(
-            f"{file}: 必須の列 {names} がありません。1行目に見出しとして追加してください / "
-            f"required column(s) missing: {', '.join(missing)} (add them to the header row)"
+            f"{file}: 必須の列 {names} がありません。見出し行（{number}行目。表題の行があるときは"
+            f"{HEADER_SEARCH}行目までに「ID」と「名称」のある行）に加えてください / required "
+            f"column(s) missing: {', '.join(missing)} (add them to the header row, row {number}; "
+            f"below title rows, the header is the first of the first {HEADER_SEARCH} rows with "
+            "both ID and 名称)"
         )
     return layout
 
 
 def _layout_warnings(
-    layout: _Layout, headers: list[str], rows: list[Row], file: str
+    layout: _Layout, headers: list[str], rows: list[Row], file: str, number: int = 1
 ) -> list[Problem]:
     problems = [
         Problem(
@@ -246,6 +276,7 @@ def _layout_warnings(
             file,
             f"「{header}」列は Kura では使いませんが、値はそのまま保存します",
             f"column {header!r} is not used by Kura; its values are kept as they are",
+            row=number,
             column=header,
         )
         for header in layout.extra.values()
@@ -262,6 +293,7 @@ def _layout_warnings(
                     file,
                     f"{letter}列には見出しがないため、値は無視します",
                     f"column {letter} has no header; its values are ignored",
+                    row=number,
                     column=letter,
                 )
             )
@@ -440,6 +472,15 @@ def _rights(value: str, default: str, row: _Row) -> str:
             f"unknown rights {value!r}; accepted examples: {RIGHTS_EXAMPLES}",
         )
         return default
+    if unversioned(value):
+        label = rights_label(uri, "en")
+        row.warn(
+            "利用条件",
+            f"利用条件「{value}」には版がないため {label} として扱います。意図した版を書いて"
+            f"ください（例: {label}、CC BY 2.1 JP）",
+            f"rights {value!r} has no version and is read as {label}; write the version meant "
+            f"(e.g. {label}, CC BY 2.1 JP)",
+        )
     return uri
 
 
@@ -527,6 +568,28 @@ class _Checker:
         item = Item(item_id, fields["名称"], number, fields, extra, images, rights, direction, date)
         return item, row.problems
 
+    def example(self, number: int, cells: list[str]) -> tuple[bool, list[Problem]]:
+        """Whether the row is an example or a note, never published: its ID starts with
+        ``#`` (the examples ``kura init`` writes), or it is one of the examples earlier
+        versions of ``kura init`` wrote without the ``#`` (then with a warning)."""
+        raw = cells[self.id_index] if self.id_index < len(cells) else ""
+        text = unicodedata.normalize("NFKC", _drop_invisible(raw)).strip()
+        if text.startswith(COMMENT_MARK):
+            return True, []
+        title_at = next(i for i, column in self.layout.known.items() if column == "名称")
+        title = _clean(cells[title_at]) if title_at < len(cells) else ""
+        if (text, title) not in OLD_TEMPLATE_ROWS:
+            return False, []
+        row = _Row(self.file, number)
+        row.warn(
+            "ID",
+            f"「{text}」は kura init の記入例の行なので取り込みません。行を消してください（公開"
+            "済みなら kura withdraw で取り下げられます）",
+            f"{text!r} is an example row written by kura init: not ingested; delete the row "
+            "(if it was published, kura withdraw takes it down)",
+        )
+        return True, row.problems
+
     def _check_duplicate(self, item_id: str, row: _Row) -> None:
         first = self.ids.setdefault(item_id.casefold(), row.number)
         if first != row.number:
@@ -556,13 +619,21 @@ def display_name(path: Path, config: Config) -> str:
 def read_sheet(path: Path, config: Config) -> SheetResult:
     """Read and validate the sheet. Raises SheetError only if it cannot be read at all."""
     file = display_name(path, config)
-    headers, rows, problems = _read_rows(Path(path), file, config.limits)
-    layout = _layout(headers, file)
-    result = SheetResult([], [*problems, *_layout_warnings(layout, headers, rows, file)], file)
+    headers, header_row, rows, problems = _read_rows(Path(path), file, config.limits)
+    layout = _layout(headers, file, header_row)
+    warnings = _layout_warnings(layout, headers, rows, file, header_row)
+    result = SheetResult([], [*problems, *warnings], file, header_row)
     checker = _Checker(file, config, layout)
     for number, cells in rows:
-        item, problems = checker.check(number, cells)
+        skip, problems = checker.example(number, cells)
+        if not skip:
+            item, problems = checker.check(number, cells)
+            if item is not None:
+                result.items.append(item)
+            else:
+                found = next((p.item_id for p in problems if p.item_id), None)
+                result.failed.append((number, found))
+        else:
+            result.skipped.append(number)
         result.problems.extend(problems)
-        if item is not None:
-            result.items.append(item)
     return result

@@ -80,6 +80,7 @@ class ItemOutcome:
     seconds: float = 0.0
     tiled: int = 0  # pages tiled in this run (0 = every tree reused)
     error: str = ""
+    row: int | None = None  # the sheet row, of a row that failed its checks
 
 
 @dataclass
@@ -92,6 +93,8 @@ class IngestSummary:
     started_at: str = ""
     finished_at: str = ""
     log: str = ""  # the run's log file, relative to the project
+    rows: int = 0  # the sheet's data rows (0 with --only: the outcomes are the selection)
+    skipped: int = 0  # rows of examples and notes (ID starting with #), never ingested
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -103,17 +106,37 @@ class IngestSummary:
     def line(self, lang: str | None = None) -> str:
         from archive.i18n import pick
 
+        # every row is counted once (an item, a failed row, an example) so the counts add up
+        # to the sheet's rows; errors and warnings count the messages printed above
         errors = sum(1 for p in self.problems if p.level == "error")
+        errors += sum(1 for o in self.outcomes if o.status == "failed" and o.error != "sheet")
         warnings = sum(1 for p in self.problems if p.level == "warning")
         n = {s: self.count(s) for s in ("new", "images", "metadata", "unchanged", "failed")}
+        more = {s: self.count(s) for s in ("planned", "withdrawn")}
         tiled = sum(o.tiled for o in self.outcomes)
+        ja = [f"新規 {n['new']} 件", f"画像更新 {n['images']} 件", f"情報更新 {n['metadata']} 件"]
+        ja += [f"変更なし {n['unchanged']} 件", f"失敗 {n['failed']} 件"]
+        en = [f"{n['new']} new", f"{n['images']} images updated"]
+        en += [f"{n['metadata']} metadata updated", f"{n['unchanged']} unchanged"]
+        en += [f"{n['failed']} failed"]
+        if more["planned"]:
+            ja.append(f"画像そのまま {more['planned']} 件")
+            en.append(f"{more['planned']} with images as they are")
+        if more["withdrawn"]:
+            ja.append(f"取り下げ中 {more['withdrawn']} 件")
+            en.append(f"{more['withdrawn']} withdrawn")
+        if self.skipped:
+            ja.append(f"記入例 {self.skipped} 行")
+            en.append(f"{self.skipped} example rows")
+        total_ja = f"台帳 {self.rows} 行 → " if self.rows else ""
+        total_en = f"{self.rows} sheet rows → " if self.rows else ""
         return pick(
-            f"取り込み{'(試行)' if self.dry_run else ''}: 新規 {n['new']} 件, 画像更新 {n['images']} 件, "
-            f"情報更新 {n['metadata']} 件, 変更なし {n['unchanged']} 件, 失敗 {n['failed']} 件"
-            f" (タイル化 {tiled} 画像, エラー {errors}, 警告 {warnings}, {self.seconds:.1f} 秒)",
-            f"ingest{' (dry run)' if self.dry_run else ''}: {n['new']} new, {n['images']} images updated, "
-            f"{n['metadata']} metadata updated, {n['unchanged']} unchanged, {n['failed']} failed"
-            f" ({tiled} pages tiled, {errors} errors, {warnings} warnings, {self.seconds:.1f} s)",
+            f"取り込み{'(試行)' if self.dry_run else ''}: {total_ja}{', '.join(ja)}"
+            f" (タイル化 {tiled} 画像, メッセージ: エラー {errors}・警告 {warnings}, "
+            f"{self.seconds:.1f} 秒)",
+            f"ingest{' (dry run)' if self.dry_run else ''}: {total_en}{', '.join(en)}"
+            f" ({tiled} pages tiled, messages: {errors} errors, {warnings} warnings, "
+            f"{self.seconds:.1f} s)",
             lang,
         )
 
@@ -350,7 +373,6 @@ class Ingest:
         summary.dry_run = self.options.dry_run
         summary.started_at = started_at
         log = RunLog.open(self.config.root, started_at, summary, self.options)
-        failed_rows = {p.item_id for p in sheet.problems if p.level == "error" and p.item_id}
         items = self._selected(sheet.items, summary)
         if not self.options.dry_run:  # leftovers of a killed run, where they can be
             self.store.sweep_temp("iiif", depth=2)  # iiif/{id}/{tree}
@@ -372,10 +394,12 @@ class Ingest:
             planned[item.id] = (item, old)
             if not self._images_current(old, states):
                 jobs.append(self._job(item, states))
-        if self.options.only:
-            failed_rows &= set(self.options.only)
-        for item_id in sorted(failed_rows - planned.keys() - {o.id for o in summary.outcomes}):
-            summary.outcomes.append(ItemOutcome(item_id, "failed", error="sheet"))
+        for number, item_id in sheet.failed:  # each failed row once, a duplicate ID's too
+            if not self.options.only or item_id in self.options.only:
+                failed = ItemOutcome(item_id or "", "failed", error="sheet", row=number)
+                summary.outcomes.append(failed)
+        if not self.options.only:
+            summary.rows, summary.skipped = sheet.rows, len(sheet.skipped)
 
         if self.options.dry_run:
             image_ids = {j.item_id for j in jobs}

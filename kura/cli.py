@@ -386,10 +386,12 @@ def export_bag(ctx: click.Context, ids: tuple[str, ...], output: Path) -> None:
 @click.pass_context
 def export_opendata(ctx: click.Context, output: Path | None, base_url: str | None) -> None:
     """自治体標準オープンデータセット「文化財一覧」の CSV を書き出す / write the 文化財一覧 open-data CSV."""
-    from archive.opendata import opendata_csv, opendata_key
+    from archive.opendata import identity_warning, opendata_csv, opendata_key
     from archive.store import open_store
 
     config = _config(ctx)
+    if warning := identity_warning(config):
+        click.echo(warning, err=True)
     store = open_store(config.store, config.root)
     data = opendata_csv(store, config, _public_urls(config, base_url))
     rows = data.count(b"\r\n") - 1
@@ -481,11 +483,14 @@ def publish(
     progress: bool | None,
 ) -> None:
     """アーカイブを S3 互換ストレージへ差分公開する / publish the archive to S3 (only what changed)."""
+    from archive.opendata import identity_warning
     from archive.publish import Publisher
     from archive.store import open_store
     from manifests.documents import Documents
 
     config = _config(ctx)
+    if warning := identity_warning(config):  # publish sends the open-data CSV too
+        click.echo(warning, err=True)
     base_url = base_url or config.public_url
     if not base_url:
         raise click.UsageError(

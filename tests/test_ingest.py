@@ -289,8 +289,15 @@ def test_init_writes_a_working_project(tmp_path: Path) -> None:
     assert config.tile_size == 256 and config.jpeg_quality == 85
     text = (root / "kura.toml").read_text("utf-8")
     assert text.count("#") > 10  # commented
-    # the example sheet reads cleanly once its scans exist
+    # the example sheet reads cleanly once its scans exist; its rows are examples (IDs
+    # starting with #), never ingested
     make_scan(root / "scans" / "example-001" / "1.jpg", (200, 300), quality=90)
+    summary = run(root)
+    assert not summary.failed and summary.problems == []
+    assert (summary.rows, summary.skipped, summary.outcomes) == (2, 2, [])
+    # rows written like them (their IDs without the #) ingest cleanly
+    sheet = root / "items.csv"
+    sheet.write_text(sheet.read_text("utf-8-sig").replace("#example-", "M"), "utf-8-sig")
     summary = run(root)
     assert not summary.failed, [p.line("en") for p in summary.problems]
     assert summary.count("new") == 2

@@ -291,7 +291,7 @@ def test_unknown_columns_are_kept_with_one_warning_each(config: Config) -> None:
     result = sheet(config, rows)
     warnings = problems(result, "warning")
     assert sorted(p.column for p in warnings) == sorted(extra)
-    assert all(p.row is None for p in warnings)
+    assert all(p.row == 1 for p in warnings)  # the header row
     assert not problems(result, "error")
     item = items_by_id(result)["M2"]
     assert item.extra == {

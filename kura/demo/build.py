@@ -22,6 +22,8 @@ DEMO_TITLE_EN = "Musashimurayama City Digital Archive (demo)"
 HOLDER_JA = "武蔵村山市"
 HOLDER_EN = "Musashimurayama City"
 HOMEPAGE = "https://www.city.musashimurayama.lg.jp/"
+# the open-data CSV's 全国地方公共団体コード (132233: 東京都武蔵村山市, with its check digit)
+OPENDATA_CODE = "132233"
 # the sheet, lessons/*.md and collections/*.toml shipped with the demo (see README, 学習教材)
 CONTENT = Path(__file__).parent
 CONTENT_FILES = ("items.csv", "lessons/*.md", "collections/*.toml")
@@ -42,6 +44,8 @@ def build_demo(target: Path, base_url: str) -> None:
         "holder_ja": HOLDER_JA,
         "holder_en": HOLDER_EN,
         "homepage": HOMEPAGE,
+        "opendata_code": OPENDATA_CODE,
+        "municipality": HOLDER_JA,
     }
     if config_path.exists():
         _check_demo(config_path)
