@@ -1,4 +1,5 @@
-"""``kura publish``: sync the local archive to an S3 bucket, incrementally and resumably.
+"""``kura publish``: sync the local archive to an S3 bucket or a folder, incrementally and
+resumably (the targets: ``archive.publish_targets``).
 
 What is sent: the tiles of ``iiif/``, ``records/``, ``lessons/`` and ``opendata/``, and every
 IIIF document (manifests, ``info.json``, collections, lesson manifests, the change feed under
@@ -29,11 +30,17 @@ Kura's back.
 Order: tiles first, then ``info.json``, then item documents, then collections and feeds, so
 a reader never finds a manifest whose tiles are not there yet. Deletions (``--delete``) come
 last. Uploads run in a thread pool over one connection pool.
+
+A folder (``--to DIR`` or ``file:///path``) gets exactly what a bucket would, through the same
+listing and comparison; its "ETag" is a file's size and mtime, so a re-run writes nothing.
+
+``--dry-run`` works without credentials: when the bucket cannot be reached (no credentials, no
+network, no such folder yet), it says so in one line and counts what would be sent against
+the last publish manifest alone (everything, when there is none).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -43,18 +50,16 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from archive.config import Config
 from archive.errors import KuraError, StoreError
 from archive.i18n import pick
-from archive.s3store import S3Store, describe_error
+from archive.publish_manifest import PublishManifest
+from archive.publish_targets import S3Target, Target, TargetError, etag_of, open_target
 from archive.store import LocalStore
 
 PUBLISHED = ("iiif", "records", "lessons", "activity", "opendata")
-MANIFEST_VERSION = 1
-SAVE_EVERY = 1.0  # seconds between saves of the publish manifest
 CRASH_ENV = "KURA_PUBLISH_CRASH_AFTER"  # fault injection for tests: die after N uploads
 
 
@@ -110,6 +115,7 @@ class PublishReport:
     public_read: bool = False
     seconds: float = 0.0
     dry_run: bool = False
+    folder: bool = False  # the target is a folder, not a bucket
     uploaded_keys: list[str] = field(default_factory=list)
 
     def line(self, lang: str | None = None) -> str:
@@ -118,103 +124,26 @@ class PublishReport:
         return pick(
             f"公開{'(試行)' if self.dry_run else ''}: {self.target} — 送信 {self.uploaded} 件 ({mb:.1f} MB), "
             f"変更なし {self.unchanged} 件, 削除 {self.deleted} 件"
-            + (f", バケットにだけあるもの {self.stale} 件 (--delete で削除)" if self.stale else "")
+            + (
+                f", {'フォルダー' if self.folder else 'バケット'}にだけあるもの {self.stale} 件 (--delete で削除)"
+                if self.stale
+                else ""
+            )
             + (", CORS 設定済み" if self.cors else "")
             + (", 匿名の読み取りを許可" if self.public_read else "")
             + f" ({self.seconds:.1f} 秒, {rate:.0f} 件/秒)",
             f"publish{' (dry run)' if self.dry_run else ''}: {self.target} — {self.uploaded} uploaded ({mb:.1f} MB), "
             f"{self.unchanged} unchanged, {self.deleted} deleted"
-            + (f", {self.stale} only in the bucket (remove with --delete)" if self.stale else "")
+            + (
+                f", {self.stale} only in the {'folder' if self.folder else 'bucket'} (remove with --delete)"
+                if self.stale
+                else ""
+            )
             + (", CORS rule set" if self.cors else "")
             + (", public read set" if self.public_read else "")
             + f" ({self.seconds:.1f} s, {rate:.0f} objects/s)",
             lang,
         )
-
-
-# --- the publish manifest --------------------------------------------------------------
-
-
-class PublishManifest:
-    """What the last publish to one target sent: ``{key: [size, mtime_ns, md5, etag]}`` of
-    each source file, saved atomically in the local store's ``state/`` (never published)."""
-
-    def __init__(self, store: LocalStore, target: str, base_url: str) -> None:
-        self.store = store
-        name = hashlib.sha256(target.encode()).hexdigest()[:16]
-        self.key = f"state/publish-{name}.json"
-        self.target = target
-        self.base_url = base_url
-        self.entries: dict[str, list] = {}
-        self.trees: dict[str, str] = {}  # image-service folder -> signature when complete
-        self.lock = threading.Lock()  # entries and trees
-        self.save_lock = threading.Lock()  # one save at a time
-        self.dirty = False
-        self.saved_at = time.monotonic()
-        try:
-            data = json.loads(store.get(self.key))
-        except (StoreError, ValueError):
-            return
-        if data.get("version") == MANIFEST_VERSION and data.get("target") == target:
-            entries = data.get("entries", {})
-            trees = data.get("trees", {})
-            if data.get("base_url") != base_url:  # JSON renders differently: forget it
-                entries = {k: v for k, v in entries.items() if not k.endswith(".json")}
-                trees = {}  # their info.json too
-            self.entries = entries
-            self.trees = trees if isinstance(trees, dict) else {}
-
-    def get(self, key: str) -> list | None:
-        return self.entries.get(key)
-
-    def record(self, key: str, entry: list) -> None:
-        with self.lock:
-            self.entries[key] = entry
-            self.dirty = True
-            now = time.monotonic()
-            due = now - self.saved_at > SAVE_EVERY
-            if due:  # this uploader saves; the others go on recording meanwhile
-                self.saved_at = now
-        if due:
-            self._write(always=True)
-
-    def set_trees(self, trees: dict[str, str]) -> None:
-        """The image-service folders the bucket now holds completely, with their signatures
-        (see ``tree_signature``); any other folder is compared key by key next time."""
-        with self.lock:
-            self.trees = dict(trees)
-            self.dirty = True
-
-    def forget(self, key: str) -> None:
-        with self.lock:
-            self.entries.pop(key, None)
-            self.dirty = True
-
-    def save(self) -> None:
-        """Write what is recorded, if anything is new."""
-        self._write(always=False)
-
-    def _write(self, always: bool) -> None:
-        """A snapshot taken under the lock and written outside it, so uploads are not held
-        up while tens of thousands of entries are encoded; one write at a time, in order."""
-        with self.save_lock:
-            with self.lock:
-                if not (self.dirty or always):
-                    return
-                document = {
-                    "version": MANIFEST_VERSION,
-                    "target": self.target,
-                    "base_url": self.base_url,
-                    "entries": dict(self.entries),
-                    "trees": dict(self.trees),
-                }
-                self.dirty = False
-            try:
-                self.store.put(self.key, json.dumps(document, separators=(",", ":")).encode())
-            except BaseException:
-                with self.lock:
-                    self.dirty = True
-                raise
 
 
 # --- the sync --------------------------------------------------------------------------
@@ -347,7 +276,23 @@ class Publisher:
         self.config = config
         self.documents = documents
         self.local = local
-        self.remote = S3Store.from_url(target, endpoint_url=endpoint_url)
+        try:
+            self.dest: Target = open_target(
+                target,
+                project=config.root,
+                store=local.root,
+                endpoint_url=endpoint_url,
+                attempts=3 if dry_run else 8,  # a dry run off the network gives up soon
+            )
+        except TargetError as exc:
+            raise PublishError(str(exc)) from exc
+        if (set_cors or public_read) and not isinstance(self.dest, S3Target):
+            raise PublishError(
+                pick(
+                    "--set-cors と --public-read はバケットだけの設定です。フォルダーの CORS はウェブサーバーで設定してください (docs/publishing.md)",
+                    "--set-cors and --public-read are bucket settings; set CORS for a folder in its web server (docs/publishing.md)",
+                )
+            )
         self.base_url = base_url.rstrip("/")
         self.delete = delete
         self.set_cors = set_cors
@@ -358,8 +303,9 @@ class Publisher:
         self.check_all = check_all
         self.progress = progress
         self.say = say
-        self.report = PublishReport(target=self.remote.url, base_url=self.base_url)
+        self.report = PublishReport(target=self.dest.url, base_url=self.base_url)
         self.report.dry_run = dry_run
+        self.report.folder = self.dest.kind == "folder"
         self._count_lock = threading.Lock()
         self._crash_after = int(os.environ.get(CRASH_ENV, "0") or 0)
 
@@ -367,16 +313,16 @@ class Publisher:
 
     def run(self) -> PublishReport:
         started = time.monotonic()
-        self.remote.check()
+        problem = self._reach()
         if not self.dry_run:
             self._update_feed()
-        manifest = PublishManifest(self.local, self.remote.url, self.base_url)
-        sources = (
-            local_sources(self.local, self.masters)
-            + rendered_sources(self.local, self.documents, self._salt())
-            + self._generated()
-        )
+        manifest = PublishManifest(self.local, self.dest.url, self.base_url)
+        sources = self._sources()
         self.report.local = len(sources)
+        if problem is not None:
+            self._count_offline(sources, manifest, problem)
+            self.report.seconds = time.monotonic() - started
+            return self.report
         trees = image_trees(sources)
         signatures = {root: tree_signature(files) for root, files in trees.items()}
         trusted = (
@@ -395,15 +341,16 @@ class Publisher:
         if not self.dry_run:
             try:
                 self._upload_all(todo, manifest)
-                manifest.set_trees(signatures)  # every tree is now whole in the bucket
+                manifest.set_trees(signatures)  # every tree is now whole at the target
             finally:
                 manifest.save()
+                self.dest.finish()
         else:
             self.report.uploaded = len(todo)
             self.report.uploaded_keys = [s.key for s in todo]
         stale = sorted(remote.keys() - {s.key for s in sources})
         if self.delete and stale and not self.dry_run:
-            self.remote.delete_many(stale)
+            self.dest.delete_many(stale)
             for key in stale:
                 manifest.forget(key)
             manifest.save()
@@ -411,13 +358,103 @@ class Publisher:
         else:
             self.report.stale = len(stale)
         if self.set_cors and not self.dry_run:
-            self.remote.set_cors()
+            assert isinstance(self.dest, S3Target)
+            self.dest.set_cors()
             self.report.cors = True
         if self.public_read and not self.dry_run:
-            self.remote.set_public_read(PUBLISHED)  # never masters/
+            assert isinstance(self.dest, S3Target)
+            self.dest.set_public_read(PUBLISHED)  # never masters/
             self.report.public_read = True
         self.report.seconds = time.monotonic() - started
         return self.report
+
+    def _reach(self) -> str | None:
+        """None when the target answers. A dry run goes on without it and gets the reason
+        (no credentials, no network, no such bucket or folder); a publish stops."""
+        try:
+            self.dest.check(write=not self.dry_run)
+        except StoreError as exc:
+            if not self.dry_run:
+                raise
+            return str(exc)
+        return None
+
+    def _sources(self) -> list[Source]:
+        """Everything that is published, once per key (the open data generated for the
+        public address wins over a copy stored for the local site)."""
+        by_key: dict[str, Source] = {}
+        for source in (
+            local_sources(self.local, self.masters)
+            + rendered_sources(self.local, self.documents, self._salt())
+            + self._generated()
+        ):
+            by_key[source.key] = source
+        return list(by_key.values())
+
+    def _count_offline(self, sources: list[Source], manifest: PublishManifest, why: str) -> None:
+        """A dry run that cannot see the target: what would be sent if the target still
+        holds what the last publish to it recorded (everything, without a record)."""
+        known = bool(manifest.entries)
+        if known:
+            stamp = time.localtime(self.local.path(manifest.key).stat().st_mtime)
+            when = time.strftime("%Y-%m-%d %H:%M", stamp)
+        self.say(
+            pick(
+                f"試行: 公開先に届きません ({why})。"
+                + (
+                    f"前回の公開記録 ({when}) と比べて数えます"
+                    if known
+                    else "前回の公開記録がないので、すべてを送るものとして数えます"
+                ),
+                f"dry run: the target cannot be reached ({why}); "
+                + (
+                    f"counting against the last publish manifest ({when})"
+                    if known
+                    else "no earlier publish is recorded, so everything counts as to be sent"
+                ),
+            )
+        )
+        todo = [s for s in sources if not self._recorded(s, manifest)]
+        self.report.uploaded = len(todo)
+        self.report.uploaded_keys = [s.key for s in todo]
+        self.report.unchanged = len(sources) - len(todo)
+        self.report.stale = len(manifest.entries.keys() - {s.key for s in sources})
+
+    def _recorded(self, source: Source, manifest: PublishManifest) -> bool:
+        """The last publish sent this source as it is now: the same file, or a document
+        or generated file with the same MD5 (a document whose sources changed may render
+        to the same bytes)."""
+        entry = manifest.get(source.key)
+        if not entry:
+            return False
+        if source.data is None and entry[0] == source.size and entry[1] == source.mtime_ns:
+            return True
+        if source.path is None:
+            return entry[2] == _md5(self._body(source))
+        return False
+
+    def _remember(
+        self, source: Source, manifest: PublishManifest, etag: str, body: list[bytes]
+    ) -> None:
+        """Record that the target holds ``source`` as ``etag`` (and the MD5 of a document
+        or generated file, when its bytes are at hand, for a dry run off the network)."""
+        md5 = _md5(body[0]) if body and source.path is None else etag
+        if source.data is not None:
+            manifest.record(source.key, [len(source.data), 0, md5, etag])
+        else:
+            manifest.record(source.key, [source.size, source.mtime_ns, md5, etag])
+
+    def _body_once(self, source: Source) -> tuple[Callable[[], bytes], list[bytes]]:
+        """A function giving the source's bytes, made (read, rendered) at most once, and the
+        list that holds them once made."""
+        made: list[bytes] = []
+
+        def body() -> bytes:
+            if not made:
+                made.append(self._body(source))
+            return made[0]
+
+        return body, made
 
     def _update_feed(self) -> None:
         """Log Create/Update/Delete events for what changed since the last feed."""
@@ -453,9 +490,9 @@ class Publisher:
         present: set[str] = set()
         for top in tops:
             if top != "iiif" or not trusted:
-                objects.update((o["Key"], o) for o in self.remote.list_objects(top))
+                objects.update((o["Key"], o) for o in self.dest.list_objects(top))
                 continue
-            files, items = self.remote.list_shallow(top)
+            files, items = self.dest.list_shallow(top)
             objects.update((o["Key"], o) for o in files)
             with ThreadPoolExecutor(self.workers, thread_name_prefix="kura-list") as pool:
                 for listed, found in pool.map(lambda name: self._list_item(name, trusted), items):
@@ -466,14 +503,14 @@ class Publisher:
     def _list_item(self, name: str, trusted: set[str]) -> tuple[list[dict], set[str]]:
         """The objects of ``iiif/<name>/`` outside trusted folders, and the trusted folders
         the bucket holds."""
-        files, folders = self.remote.list_shallow(f"iiif/{name}")
+        files, folders = self.dest.list_shallow(f"iiif/{name}")
         listed, found = list(files), set()
         for folder in folders:
             root = f"iiif/{name}/{folder}/"
             if root in trusted:
                 found.add(root)
             else:
-                listed.extend(self.remote.list_objects(root.rstrip("/")))
+                listed.extend(self.dest.list_objects(root.rstrip("/")))
         return listed, found
 
     def _body(self, source: Source) -> bytes:
@@ -488,7 +525,7 @@ class Publisher:
     def _needs_upload(self, source: Source, obj: dict | None, manifest: PublishManifest) -> bool:
         if obj is None:
             return True
-        etag = str(obj.get("ETag", "")).strip('"')
+        etag = etag_of(obj)
         entry = manifest.get(source.key)
         if (
             entry
@@ -497,22 +534,12 @@ class Publisher:
             and entry[1] == source.mtime_ns
             and entry[3] == etag
         ):
-            return False  # the same file as last time, and the bucket holds what was sent
-        if source.path is not None and self._multipart(source):
-            head = self.remote.head(source.key) or {}
-            sha = (head.get("Metadata") or {}).get("sha256")
-            return sha != _sha256_file(source.path)
-        body = self._body(source)
-        if _md5(body) == etag:
-            if source.data is None:  # uploaded by a run that died before recording it
-                manifest.record(source.key, [source.size, source.mtime_ns, etag, etag])
+            return False  # the same file as last time, and the target holds what was sent
+        body, made = self._body_once(source)
+        if self.dest.holds(source.key, source.path, source.size, body, obj):
+            self._remember(source, manifest, etag, made)  # e.g. sent by a run that died before
             return False
         return True
-
-    def _multipart(self, source: Source) -> bool:
-        from archive import s3store
-
-        return source.size >= s3store.MULTIPART_THRESHOLD
 
     def _upload_all(self, todo: list[Source], manifest: PublishManifest) -> None:
         from tqdm import tqdm
@@ -543,31 +570,9 @@ class Publisher:
             bar.close()
 
     def _upload(self, source: Source, manifest: PublishManifest, bar: Any) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        remote = self.remote
-        if source.path is not None and self._multipart(source):
-            sha = _sha256_file(source.path)
-            remote.put_file(source.key, Path(source.path), sha256=sha)
-            etag = str((remote.head(source.key) or {}).get("ETag", "")).strip('"')
-            size = source.size
-        else:
-            body = self._body(source)
-            md5 = hashlib.md5(body, usedforsecurity=False)
-            try:
-                response = remote.client.put_object(
-                    Bucket=remote.bucket,
-                    Key=remote.full_key(source.key),
-                    Body=body,
-                    ContentMD5=base64.b64encode(md5.digest()).decode(),
-                    **remote.put_args(source.key, hashlib.sha256(body).hexdigest()),
-                )
-            except (BotoCoreError, ClientError) as exc:
-                raise describe_error(exc, f"{remote.url}/{source.key}") from exc
-            etag = str(response.get("ETag", "")).strip('"')
-            size = len(body)
-        if source.data is None:
-            manifest.record(source.key, [source.size, source.mtime_ns, etag, etag])
+        body, made = self._body_once(source)
+        etag, size = self.dest.send(source.key, source.path, source.size, body)
+        self._remember(source, manifest, etag, made)
         with self._count_lock:
             self.report.uploaded += 1
             self.report.uploaded_bytes += size
@@ -576,11 +581,3 @@ class Publisher:
             if self._crash_after and self.report.uploaded >= self._crash_after:
                 os._exit(137)  # as a kill would: no clean-up, no last save
         bar.update(source.size)
-
-
-def _sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

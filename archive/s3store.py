@@ -64,9 +64,11 @@ def parse_s3_url(spec: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def make_client(endpoint_url: str | None = None, *, max_pool: int = MAX_POOL) -> Any:
-    """A boto3 S3 client from the standard sources, with retries and a connection pool
-    large enough for parallel uploads."""
+def make_client(
+    endpoint_url: str | None = None, *, max_pool: int = MAX_POOL, attempts: int = 8
+) -> Any:
+    """A boto3 S3 client from the standard sources, with retries (``attempts`` in all) and a
+    connection pool large enough for parallel uploads."""
     import boto3
     from botocore.config import Config as BotoConfig
 
@@ -78,7 +80,7 @@ def make_client(endpoint_url: str | None = None, *, max_pool: int = MAX_POOL) ->
     )
     s3_options = {"addressing_style": "path"} if endpoint else {}
     config = BotoConfig(
-        retries={"mode": os.environ.get("AWS_RETRY_MODE", "standard"), "max_attempts": 8},
+        retries={"mode": os.environ.get("AWS_RETRY_MODE", "standard"), "max_attempts": attempts},
         max_pool_connections=max_pool,
         connect_timeout=10,
         read_timeout=60,

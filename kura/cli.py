@@ -390,6 +390,8 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
     from archive.store import open_store
 
     config = _config(ctx)
+    if warning := identity_warning(config):
+        click.echo(warning, err=True)
     store = open_store(config.store, config.root)
     data = opendata_csv(store, config, _public_urls(config, base_url))
     rows = data.count(b"\r\n") - 1
@@ -402,8 +404,6 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
         except OSError as exc:
             raise KuraError(f"{output}: 書き込めません / cannot write: {exc.strerror}") from exc
         where = str(output)
-    if warning := identity_warning(config):
-        click.echo(warning, err=True)
     click.echo(
         pick(f"文化財一覧: {rows} 件 → {where}", f"cultural properties: {rows} rows → {where}")
     )
@@ -414,8 +414,9 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
     "--to",
     "target",
     required=True,
-    metavar="s3://BUCKET/PREFIX",
-    help="公開先のバケットと接頭辞 / the bucket (and key prefix) to publish to",
+    metavar="s3://BUCKET/PREFIX | DIR",
+    help="公開先: バケットと接頭辞、またはフォルダー (パスか file:///…; マスター・state/・設定は入れない) / "
+    "where to publish: a bucket and key prefix, or a folder (a path or file:///…; never masters, state/ or settings)",
 )
 @click.option(
     "--base-url",
@@ -432,7 +433,7 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
 @click.option(
     "--delete",
     is_flag=True,
-    help="手元にないキーをバケットから消す / delete keys in the bucket that the archive no longer has",
+    help="手元にないキーを公開先から消す / delete keys at the target that the archive no longer has",
 )
 @click.option(
     "--set-cors",
@@ -454,7 +455,10 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
     help="同時アップロード数 / parallel uploads",
 )
 @click.option(
-    "--dry-run", is_flag=True, help="送るものを数えるだけ / count what would be sent, send nothing"
+    "--dry-run",
+    is_flag=True,
+    help="送るものを数えるだけ (認証情報がなくても前回の公開記録と比べる) / count what would be sent, send nothing "
+    "(without credentials: against the last publish manifest)",
 )
 @click.option(
     "--check-all",
@@ -482,13 +486,15 @@ def publish(
     check_all: bool,
     progress: bool | None,
 ) -> None:
-    """アーカイブを S3 互換ストレージへ差分公開する / publish the archive to S3 (only what changed)."""
+    """アーカイブを S3 互換ストレージかフォルダーへ差分公開する / publish the archive to S3 or a folder (only what changed)."""
     from archive.opendata import identity_warning
     from archive.publish import Publisher
     from archive.store import open_store
     from manifests.documents import Documents
 
     config = _config(ctx)
+    if warning := identity_warning(config):  # publish sends the open-data CSV too
+        click.echo(warning, err=True)
     base_url = base_url or config.public_url
     if not base_url:
         raise click.UsageError(
@@ -512,10 +518,7 @@ def publish(
         check_all=check_all,
         progress=progress,
     )
-    outcome = publisher.run()
-    if warning := identity_warning(config):  # the open-data CSV was published as it is
-        click.echo(warning, err=True)
-    click.echo(outcome.line())
+    click.echo(publisher.run().line())
 
 
 @cli.command()

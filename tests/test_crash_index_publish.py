@@ -447,9 +447,9 @@ def test_killed_after_n_writes_of_kura_publish(
 ) -> None:
     """A sample of kill points over a publish to an empty place in the bucket, and over a
     re-publish of a changed archive (a rescanned page, an edited row, a new item)."""
-    import archive.publish
+    import archive.publish_manifest
 
-    monkeypatch.setattr(archive.publish, "SAVE_EVERY", 0.0)
+    monkeypatch.setattr(archive.publish_manifest, "SAVE_EVERY", 0.0)
     name = s3env.new_bucket()
     source = build_small(tmp_path / "source")
     assert not ingest_in_process(source).failed
