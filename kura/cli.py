@@ -390,8 +390,6 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
     from archive.store import open_store
 
     config = _config(ctx)
-    if warning := identity_warning(config):
-        click.echo(warning, err=True)
     store = open_store(config.store, config.root)
     data = opendata_csv(store, config, _public_urls(config, base_url))
     rows = data.count(b"\r\n") - 1
@@ -404,6 +402,8 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
         except OSError as exc:
             raise KuraError(f"{output}: 書き込めません / cannot write: {exc.strerror}") from exc
         where = str(output)
+    if warning := identity_warning(config):
+        click.echo(warning, err=True)
     click.echo(
         pick(f"文化財一覧: {rows} 件 → {where}", f"cultural properties: {rows} rows → {where}")
     )
@@ -493,8 +493,6 @@ def publish(
     from manifests.documents import Documents
 
     config = _config(ctx)
-    if warning := identity_warning(config):  # publish sends the open-data CSV too
-        click.echo(warning, err=True)
     base_url = base_url or config.public_url
     if not base_url:
         raise click.UsageError(
@@ -518,7 +516,10 @@ def publish(
         check_all=check_all,
         progress=progress,
     )
-    click.echo(publisher.run().line())
+    outcome = publisher.run()
+    if warning := identity_warning(config):  # the open-data CSV was published as it is
+        click.echo(warning, err=True)
+    click.echo(outcome.line())
 
 
 @cli.command()
