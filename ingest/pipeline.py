@@ -318,6 +318,28 @@ def build_pages(job: ImageJob) -> dict:
     return {"files": files, "pages": pages, "tiled": tiled, "trees": trees}
 
 
+def die_with_main(main_pid: int) -> None:
+    """In a worker process: end at once when the ingest's main process ends, however it
+    ends, so killing only the main process leaves no worker running (a worker's parent is
+    the forkserver, which outlives the main process while its workers run). A thread waits
+    on a pidfd of the main process (Linux 5.3+); elsewhere workers end after their task."""
+    import select
+    import threading
+
+    try:
+        pidfd = os.pidfd_open(main_pid)
+    except ProcessLookupError:
+        os._exit(1)  # it ended before this worker started
+    except (AttributeError, OSError):
+        return
+
+    def watch() -> None:
+        select.select([pidfd], [], [])
+        os._exit(1)  # the main process is gone: no result can be delivered
+
+    threading.Thread(target=watch, name="kura-main-watch", daemon=True).start()
+
+
 def _run_job(job: ImageJob) -> tuple[str, dict | None, str]:
     """Worker entry point: never raises; returns (item id, result, one-line error)."""
     try:
@@ -502,7 +524,12 @@ class Ingest:
                 from multiprocessing import get_context
 
                 ctx = get_context("forkserver")
-                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                with ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=ctx,
+                    initializer=die_with_main,
+                    initargs=(os.getpid(),),
+                ) as pool:
                     futures = [pool.submit(_run_job, job) for job in jobs]
                     for future in as_completed(futures):
                         item_id, result, error = future.result()

@@ -39,6 +39,17 @@ def _config(ctx: click.Context):
     return load_config(_project(ctx))
 
 
+def _writing(ctx: click.Context, command: str, *, dry_run: bool = False):
+    """The project's config, with its write lock held until the command ends (one writer at
+    a time; a second one exits at once naming the running one). A dry run writes nothing."""
+    from archive.lock import project_lock
+
+    config = _config(ctx)
+    if not dry_run:
+        ctx.with_resource(project_lock(config.root, command))
+    return config
+
+
 @click.group(cls=KuraGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "-C",
@@ -154,7 +165,7 @@ def ingest(
     """台帳とスキャンから IIIF タイル・マニフェスト・レコードを作る / ingest the sheet and scans."""
     from ingest.pipeline import Ingest, IngestOptions
 
-    config = _config(ctx)
+    config = _writing(ctx, "ingest", dry_run=dry_run)
     options = IngestOptions(jobs=jobs, only=list(only), dry_run=dry_run, progress=progress)
     summary = Ingest(config, options).run()
     for problem in summary.problems:
@@ -204,7 +215,7 @@ def index(ctx: click.Context) -> None:
     from records/ and publish lessons/ and collections/."""
     from archive.search import rebuild
 
-    config = _config(ctx)
+    config = _writing(ctx, "index")
     click.echo(rebuild(config.root).line())
     if _compile_curation(config):
         sys.exit(1)
@@ -389,7 +400,7 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
     from archive.opendata import identity_warning, opendata_csv, opendata_key
     from archive.store import open_store
 
-    config = _config(ctx)
+    config = _writing(ctx, "export opendata", dry_run=output is not None)
     store = open_store(config.store, config.root)
     data = opendata_csv(store, config, _public_urls(config, base_url))
     rows = data.count(b"\r\n") - 1
@@ -492,7 +503,7 @@ def publish(
     from archive.store import open_store
     from manifests.documents import Documents
 
-    config = _config(ctx)
+    config = _writing(ctx, "publish", dry_run=dry_run)
     base_url = base_url or config.public_url
     if not base_url:
         raise click.UsageError(
@@ -542,10 +553,16 @@ def publish(
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> None:
     """アーカイブを閲覧サーバーで公開する (waitress) / serve the archive with the viewer (waitress)."""
+    from archive.lock import ProjectBusy, project_lock
     from archive.search.indexer import refresh_stale
     from viewer.serve import serve_dev, serve_project
 
-    stats = refresh_stale(_config(ctx).root)  # an index of an older Kura: rebuilt once
+    stats = None
+    try:
+        with project_lock(_config(ctx).root, "serve (index)"):
+            stats = refresh_stale(_config(ctx).root)  # an index of an older Kura: rebuilt once
+    except ProjectBusy as busy:  # a writer is at work: it updates the index itself
+        click.echo(str(busy), err=True)
     if stats is not None:
         click.echo(
             pick("検索インデックスを新しい形式で作り直しました: ", "search index rebuilt: ")
