@@ -14,15 +14,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import keys
 from archive.config import Config, Limits
 from archive.era import era_range
 from archive.errors import SheetError
-from archive.model import Item, Level, Problem, YearRange
+from archive.model import Item, Problem, YearRange
 from archive.rights import EXAMPLES as RIGHTS_EXAMPLES
 from archive.rights import rights_label, rights_uri, unversioned
 from archive.scans import resolve_images
 from archive.sheetfile import BAD_BYTE, bad_bytes, text_records
+from archive.sheetrow import RowProblems, check_cell, clean, clean_id, drop_invisible
 from archive.xlsx import xlsx_records
 
 # Canonical (Japanese) headers in order → English aliases also accepted.
@@ -55,7 +55,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 COLUMNS = tuple(ALIASES)  # the canonical headers, in order
 REQUIRED = ("ID", "名称")
-RESERVED_IDS = ("collection", "lesson", "activity")
 # A row whose ID starts with this is an example or a note: read, never ingested
 COMMENT_MARK = "#"
 # (ID, 名称) of the example rows kura init wrote before they were marked with COMMENT_MARK
@@ -63,7 +62,6 @@ OLD_TEMPLATE_ROWS = {("example-001", "指田日記"), ("example-002", "横中馬
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
-_ID_MAX = keys.ID_MAX
 _DIRECTIONS = {
     "左から右": "left-to-right",
     "lefttoright": "left-to-right",
@@ -215,7 +213,7 @@ _HEADER_KEYS = {
 
 
 def _clean_header(text: str) -> str:
-    return _drop_invisible(text).strip()
+    return drop_invisible(text).strip()
 
 
 def column_letter(index: int) -> str:
@@ -300,168 +298,7 @@ def _layout_warnings(
     return problems
 
 
-# --- rows -----------------------------------------------------------------------------
-
-
-def _clean(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _drop_invisible(text: str) -> str:
-    """Remove zero-width and other format characters (U+200B, U+FEFF, U+2060 …)."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-
-
-class _Row:
-    """Problems of one row, all naming the file and row (and item id once known)."""
-
-    def __init__(self, file: str, number: int) -> None:
-        self.file = file
-        self.number = number
-        self.item_id: str | None = None
-        self.problems: list[Problem] = []
-
-    def add(self, level: Level, column: str | None, ja: str, en: str) -> None:
-        problem = Problem(level, self.file, ja, en, self.number, column, self.item_id)
-        self.problems.append(problem)
-
-    def error(self, column: str | None, ja: str, en: str) -> None:
-        self.add("error", column, ja, en)
-
-    def warn(self, column: str | None, ja: str, en: str) -> None:
-        self.add("warning", column, ja, en)
-
-    @property
-    def failed(self) -> bool:
-        return any(p.level == "error" for p in self.problems)
-
-
-# C0 and C1 control characters other than tab and line ends, DEL, and the two
-# noncharacters U+FFFE/U+FFFF: invisible, they break CSV and XML consumers and file names
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-
-
-def _check_cell(text: str, column: str, limit: int, row: _Row) -> str:
-    """The cell with control characters removed (warned); an error for a cell over the
-    length limit or holding bytes that are not UTF-8 (the row then fails)."""
-    if len(text) > limit:
-        row.error(
-            column,
-            f"値が長すぎます（{len(text):,} 文字、上限 {limit:,} 文字、kura.toml の [limits] "
-            "cell_chars）",
-            f"the value is too long ({len(text):,} characters; limit {limit:,}, [limits] "
-            "cell_chars in kura.toml)",
-        )
-        return ""
-    if BAD_BYTE.search(text):
-        shown = BAD_BYTE.sub("\ufffd", text)
-        shown = shown if len(shown) <= 40 else shown[:39] + "…"
-        row.error(
-            column,
-            f"UTF-8 として読めないバイト（{bad_bytes(text)}）があります: 「{shown}」。ファイルの"
-            "ほかの部分は UTF-8 です。このセルを直すか「CSV UTF-8」で保存し直してください",
-            f"bytes that are not valid UTF-8 ({bad_bytes(text)}) in {shown!r}; the rest of "
-            "the file is UTF-8: fix this cell, or save the sheet again as CSV UTF-8",
-        )
-        return BAD_BYTE.sub("\ufffd", text)
-    if _CONTROL.search(text):
-        found = dict.fromkeys(_CONTROL.findall(text))
-        names = " ".join(f"U+{ord(ch):04X}" for ch in list(found)[:8])
-        row.warn(
-            column,
-            f"制御文字（{names}）を取り除きました",
-            f"removed control characters ({names})",
-        )
-        return _CONTROL.sub("", text)
-    return text
-
-
-# File names Windows reserves whatever the extension ("aux.txt" is AUX); Kura writes an
-# item's files under its ID, and a city may copy the archive to a Windows machine.
-_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
-
-
-def clean_id(raw: str, row: _Row) -> str | None:
-    """The item id from an ID cell, or None (with an error) if it cannot be one."""
-    visible = _drop_invisible(raw)
-    stripped = visible.strip()
-    removed = visible != raw or stripped != visible.strip(" \t\r\n")
-    text = unicodedata.normalize("NFKC", stripped)
-    if not text:
-        row.error("ID", "ID が空です", "ID is empty")
-        return None
-    valid = keys.valid_id(text)
-    if not valid:
-        row.error("ID", *_id_message(text, stripped))
-        return None
-    row.item_id = text
-    if removed:
-        row.warn(
-            "ID",
-            f"ID「{text}」から見えない文字（ゼロ幅スペース・全角スペースなど）を取り除きました",
-            f"removed invisible characters (zero-width or non-ASCII spaces) from ID {text!r}",
-        )
-    if text != stripped:
-        row.warn(
-            "ID",
-            f"ID「{stripped}」の全角文字を半角にして「{text}」としました",
-            f"ID {stripped!r} contains full-width characters; using {text!r}",
-        )
-    if _WINDOWS_RESERVED.fullmatch(text):
-        row.item_id = None
-        row.error(
-            "ID",
-            f"ID「{text}」は Windows で使えないファイル名（CON・PRN・AUX・NUL・COM0〜9・LPT0〜9、"
-            "拡張子付きも）なので使えません",
-            f"ID {text!r} is a file name Windows reserves (CON, PRN, AUX, NUL, COM0-9, "
-            "LPT0-9, with or without an extension); choose another",
-        )
-        return None
-    if text.endswith("."):
-        row.item_id = None
-        row.error(
-            "ID",
-            f"ID「{text}」は「.」で終われません（Windows ではファイル名の末尾の「.」が消えます）",
-            f"ID {text!r} must not end with '.' (Windows drops it from file names)",
-        )
-        return None
-    if text.casefold() in RESERVED_IDS:
-        row.item_id = None
-        row.error(
-            "ID",
-            f"ID「{text}」は予約語なので使えません（{', '.join(RESERVED_IDS)}）",
-            f"ID {text!r} is reserved ({', '.join(RESERVED_IDS)}); choose another",
-        )
-        return None
-    return text
-
-
-def _id_message(text: str, written: str = "") -> tuple[str, str]:
-    if len(text) > _ID_MAX:
-        return (
-            f"ID が長すぎます（{len(text)}文字、最大{_ID_MAX}文字）",
-            f"ID is too long ({len(text)} characters, at most {_ID_MAX})",
-        )
-    # name the characters as written (a no-break space is not shown as the plain space
-    # NFKC makes of it)
-    bad = [
-        ch
-        for ch in dict.fromkeys(written or text)
-        if not re.fullmatch(r"[A-Za-z0-9._-]+", unicodedata.normalize("NFKC", ch))
-    ]
-    if bad:
-        shown = " ".join(f"「{ch}」(U+{ord(ch):04X})" for ch in bad)
-        return (
-            f"ID「{text}」に使えない文字があります: {shown}。半角英数字と . _ - だけ使えます",
-            f"ID {text!r} has characters that are not allowed: {shown}; use A-Z a-z 0-9 . _ -",
-        )
-    return (
-        f"ID「{text}」は英数字で始めてください（「.」「-」「_」で始まる ID は使えません）",
-        f"ID {text!r} must start with a letter or digit",
-    )
-
-
-def _rights(value: str, default: str, row: _Row) -> str:
+def _rights(value: str, default: str, row: RowProblems) -> str:
     if not value:
         return default
     uri = rights_uri(value)
@@ -484,7 +321,7 @@ def _rights(value: str, default: str, row: _Row) -> str:
     return uri
 
 
-def _direction(value: str, row: _Row) -> str:
+def _direction(value: str, row: RowProblems) -> str:
     if not value:
         return "left-to-right"
     direction = _DIRECTIONS.get(_header_key(value))
@@ -499,7 +336,7 @@ def _direction(value: str, row: _Row) -> str:
     return direction
 
 
-def _date(value: str, row: _Row) -> YearRange | None:
+def _date(value: str, row: RowProblems) -> YearRange | None:
     if not value:
         return None
     date = era_range(value)
@@ -512,7 +349,7 @@ def _date(value: str, row: _Row) -> YearRange | None:
     return date
 
 
-def _coordinate(column: str, value: str, limit: int, row: _Row) -> None:
+def _coordinate(column: str, value: str, limit: int, row: RowProblems) -> None:
     if not value:
         return
     try:
@@ -542,16 +379,16 @@ class _Checker:
         self.named = {**layout.extra, **layout.known}  # index → column name in messages
 
     def check(self, number: int, cells: list[str]) -> tuple[Item | None, list[Problem]]:
-        row = _Row(self.file, number)
+        row = RowProblems(self.file, number)
         cells = cells + [""] * (self.width - len(cells))
         # the ID first, so that the problems of the other cells name the item
-        cells[self.id_index] = _check_cell(cells[self.id_index], "ID", self.cell_chars, row)
+        cells[self.id_index] = check_cell(cells[self.id_index], "ID", self.cell_chars, row)
         item_id = clean_id(cells[self.id_index], row)
         for index, column in self.named.items():
             if index != self.id_index:
-                cells[index] = _check_cell(cells[index], column, self.cell_chars, row)
-        fields = {column: _clean(cells[i]) for i, column in self.layout.known.items()}
-        extra = {header: _clean(cells[i]) for i, header in self.layout.extra.items()}
+                cells[index] = check_cell(cells[index], column, self.cell_chars, row)
+        fields = {column: clean(cells[i]) for i, column in self.layout.known.items()}
+        extra = {header: clean(cells[i]) for i, header in self.layout.extra.items()}
         if item_id is not None:
             row.item_id = fields["ID"] = item_id
             self._check_duplicate(item_id, row)
@@ -573,14 +410,14 @@ class _Checker:
         ``#`` (the examples ``kura init`` writes), or it is one of the examples earlier
         versions of ``kura init`` wrote without the ``#`` (then with a warning)."""
         raw = cells[self.id_index] if self.id_index < len(cells) else ""
-        text = unicodedata.normalize("NFKC", _drop_invisible(raw)).strip()
+        text = unicodedata.normalize("NFKC", drop_invisible(raw)).strip()
         if text.startswith(COMMENT_MARK):
             return True, []
         title_at = next(i for i, column in self.layout.known.items() if column == "名称")
-        title = _clean(cells[title_at]) if title_at < len(cells) else ""
+        title = clean(cells[title_at]) if title_at < len(cells) else ""
         if (text, title) not in OLD_TEMPLATE_ROWS:
             return False, []
-        row = _Row(self.file, number)
+        row = RowProblems(self.file, number)
         row.warn(
             "ID",
             f"「{text}」は kura init の記入例の行なので取り込みません。行を消してください（公開"
@@ -590,7 +427,7 @@ class _Checker:
         )
         return True, row.problems
 
-    def _check_duplicate(self, item_id: str, row: _Row) -> None:
+    def _check_duplicate(self, item_id: str, row: RowProblems) -> None:
         first = self.ids.setdefault(item_id.casefold(), row.number)
         if first != row.number:
             row.error(
@@ -599,7 +436,7 @@ class _Checker:
                 f"ID {item_id!r} duplicates row {first} (IDs are compared ignoring case)",
             )
 
-    def _images(self, cell: str, row: _Row) -> list[Path]:
+    def _images(self, cell: str, row: RowProblems) -> list[Path]:
         if not cell:
             return []
         images, issues = resolve_images(cell, self.scans_dir)
