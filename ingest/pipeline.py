@@ -38,7 +38,7 @@ from archive.record import load_record, to_json, write_record
 from archive.store import open_store
 from ingest.runlog import RunLog, now_iso, relative
 
-TILER_VERSION = 1  # bump when the tiler's output changes, to re-tile everything
+TILER_VERSION = 2  # bump when the tiler's output changes, to re-tile all (2: full/{w},)
 RECORD_VERSION = 2  # 2: records and fingerprints hold no address
 # what ingest wrote before IIIF documents were rendered at output; removed when found
 LEGACY_STATE = ("state/top-collection.pending",)

@@ -104,7 +104,13 @@ def _halve_rows(src: np.ndarray, dst: np.ndarray, y0: int, y1: int) -> None:
 
 def _put(level: np.ndarray, f: TileFile, tree: TreeWriter, quality: int) -> None:
     left, upper, right, lower = f.box
-    tree.put(f.path, encode_jpeg(level[upper:lower, left:right], quality))
+    pixels = level[upper:lower, left:right]
+    if f.resize is not None:  # a client's thumbnail width (small: from a small level)
+        grey = pixels.shape[2] == 1
+        image = Image.fromarray(np.ascontiguousarray(pixels[:, :, 0] if grey else pixels))
+        resized = np.asarray(image.resize(f.resize, Image.Resampling.LANCZOS))
+        pixels = resized.reshape(f.resize[1], f.resize[0], pixels.shape[2])
+    tree.put(f.path, encode_jpeg(pixels, quality))
 
 
 def _put_all(level: np.ndarray, files: list[TileFile], tree: TreeWriter, quality: int) -> None:

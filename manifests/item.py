@@ -11,7 +11,7 @@ from typing import Any
 
 from iiif_prezi3 import Manifest
 
-from archive.record import thumbnail_of
+from archive.record import listed_sizes, size_segment, thumbnail_of, thumbnail_size
 from manifests.labels import ENGLISH_COLUMN, METADATA_LABELS
 from manifests.urls import Urls
 
@@ -44,26 +44,56 @@ def _metadata(record: dict) -> list[tuple[dict, dict]]:
     return entries
 
 
+def image_service(item_id: str, page: dict, urls: Urls) -> dict:
+    """A page's level-0 image service as embedded in manifests: with its size and the whole-
+    image sizes it has (as its info.json says), so a client can pick a size that exists
+    without fetching info.json first; a level-0 service answers no other size."""
+    service: dict[str, Any] = {
+        "id": urls.image_service(item_id, page["image"]),
+        "type": "ImageService3",
+        "profile": "level0",
+        "width": page["width"],
+        "height": page["height"],
+    }
+    if sizes := listed_sizes(page):
+        service["sizes"] = [{"width": w, "height": h} for w, h in sizes]
+    return service
+
+
+def page_thumbnail(item_id: str, page: dict, urls: Urls) -> dict:
+    """A thumbnail of one page: a listed size (``full/w,h``), never a size to compute."""
+    w, h = thumbnail_size(page)
+    return {
+        "id": urls.image(item_id, page["image"], size_segment(page, (w, h))),
+        "type": "Image",
+        "format": "image/jpeg",
+        "width": w,
+        "height": h,
+        "service": [image_service(item_id, page, urls)],
+    }
+
+
 def thumbnail(record: dict, urls: Urls) -> dict | None:
     """A thumbnail resource for the item's first page, with its image service."""
     found = thumbnail_of(record)
     if found is None:
         return None
-    page, (w, h), segment = found
-    return {
-        "id": urls.image(record["id"], page["image"], segment),
-        "type": "Image",
-        "format": "image/jpeg",
-        "width": w,
-        "height": h,
-        "service": [
-            {
-                "id": urls.image_service(record["id"], page["image"]),
-                "type": "ImageService3",
-                "profile": "level0",
-            }
-        ],
-    }
+    return page_thumbnail(record["id"], found[0], urls)
+
+
+# 資料種別 whose images are the pages of a bound volume (shown two at a time, the first alone
+# as the cover, when a client offers a book view): IIIF behavior "paged".
+BOUND_KINDS = frozenset({"古文書", "図書", "書籍", "典籍", "和本", "冊子", "帳簿", "文書"})
+
+
+def is_paged(record: dict) -> bool:
+    """Whether the item's canvases are the pages of a book: more than one page, and read
+    right to left (a Japanese bound book) or of a bound kind (``BOUND_KINDS``)."""
+    if len(record.get("pages") or []) < 2:
+        return False
+    if record.get("viewing_direction") == "right-to-left":
+        return True
+    return _field(record, "資料種別") in BOUND_KINDS
 
 
 def nav_date(record: dict) -> str | None:
@@ -102,9 +132,7 @@ def build_manifest(record: dict, config: Any, urls: Urls) -> dict:
         canvas = manifest.make_canvas(
             id=urls.canvas(item_id, n), label={"none": [str(n)]}, width=width, height=height
         )
-        body_service = [
-            {"id": urls.image_service(item_id, image), "type": "ImageService3", "profile": "level0"}
-        ]
+        body_service = [image_service(item_id, page, urls)]
         canvas.add_image(
             image_url=urls.image(item_id, image),
             anno_id=urls.annotation(item_id, n),
@@ -116,7 +144,12 @@ def build_manifest(record: dict, config: Any, urls: Urls) -> dict:
         )
 
     data = json.loads(manifest.jsonld())
-    # Fields iiif-prezi3 models awkwardly (Agent homepages, typed seeAlso) are set on the dict.
+    # Fields iiif-prezi3 models awkwardly (Agent homepages, typed seeAlso, thumbnails with
+    # services) are set on the dict.
+    for canvas_data, page in zip(data["items"], record["pages"], strict=True):
+        canvas_data["thumbnail"] = [page_thumbnail(item_id, page, urls)]
+    if is_paged(record):
+        data["behavior"] = ["paged"]
     if thumb := thumbnail(record, urls):
         data["thumbnail"] = [thumb]
     data["homepage"] = [

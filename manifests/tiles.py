@@ -11,7 +11,9 @@ source; for every scale factor ``s`` (level size ``ceil(W/s) × ceil(H/s)``):
   the whole image is written ``full`` and a size that is the whole image ``max`` (the canonical
   forms) — so a level exactly one tile wide is ``full/{t},{h}/0/default.jpg``.
 
-``sizes`` lists the whole-image sizes we also write, and ``full/max`` is always written. A JPEG
+``sizes`` lists the whole-image sizes we also write, and ``full/max`` is always written.
+``full/{w},`` is also written for the thumbnail widths some clients ask for whatever ``sizes``
+lists (``CLIENT_WIDTHS``). A JPEG
 cannot be wider or taller than 65,500 pixels, so for a longer image ``max`` is the largest
 level within that limit and info.json says so with ``maxWidth``/``maxHeight``.
 """
@@ -23,6 +25,11 @@ from dataclasses import dataclass
 
 QUALITY_PATH = "0/default.jpg"
 JPEG_MAX_SIDE = 65500  # libjpeg's JPEG_MAX_DIMENSION
+# Thumbnail widths that IIIF clients request from any image service as ``full/{w},`` without
+# reading ``sizes``: Universal Viewer 4.4 (90 in its two-column thumbnails, 200 in one column
+# and in its gallery; manifesto's getCanonicalImageUri), Clover 3 (150 and 200 when a canvas
+# has no thumbnail of its own). Each is a few KB; a level-0 tree answers nothing it lacks.
+CLIENT_WIDTHS = (90, 150, 200)
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -70,9 +77,12 @@ class TileFile:
     scale: int
     box: tuple[int, int, int, int]
     path: str
+    resize: tuple[int, int] | None = None  # the crop then resized to this (CLIENT_WIDTHS)
 
     @property
     def size(self) -> tuple[int, int]:
+        if self.resize is not None:
+            return self.resize
         return self.box[2] - self.box[0], self.box[3] - self.box[1]
 
 
@@ -117,10 +127,33 @@ def size_files(width: int, height: int, tile: int, sizes_max: int) -> Iterator[T
     yield TileFile(scale, (0, 0, *level_size(width, height, scale)), f"full/max/{QUALITY_PATH}")
 
 
+def client_width_height(width: int, height: int, w: int) -> tuple[int, int]:
+    """The size of ``full/{w},``: ``w`` wide, the height in proportion (Image API 3.0 §4.2)."""
+    return w, max(1, round(height * w / width))
+
+
+def client_size_files(width: int, height: int, tile: int) -> Iterator[TileFile]:
+    """``full/{w},`` for each of ``CLIENT_WIDTHS`` narrower than the image: the smallest
+    level at least ``w`` wide, resized to ``w`` wide (no upscaling; never ``full/max``)."""
+    factors = scale_factors(width, height, tile)
+    for w in CLIENT_WIDTHS:
+        if w >= width:
+            continue
+        scale = max(s for s in factors if ceil_div(width, s) >= w)
+        lw, lh = level_size(width, height, scale)
+        size = client_width_height(width, height, w)
+        resize = None if size == (lw, lh) else size
+        yield TileFile(scale, (0, 0, lw, lh), f"full/{w},/{QUALITY_PATH}", resize)
+
+
 def pyramid_files(width: int, height: int, tile: int, sizes_max: int) -> list[TileFile]:
     """The complete level-0 tree (without info.json), each path once, by scale then path."""
     files: dict[str, TileFile] = {}
-    for f in (*tile_files(width, height, tile), *size_files(width, height, tile, sizes_max)):
+    for f in (
+        *tile_files(width, height, tile),
+        *size_files(width, height, tile, sizes_max),
+        *client_size_files(width, height, tile),
+    ):
         files.setdefault(f.path, f)
     return sorted(files.values(), key=lambda f: (f.scale, f.box[1], f.box[0], f.path))
 

@@ -116,11 +116,16 @@ def osd_urls(info: dict) -> list[str]:
     return urls
 
 
+# Thumbnail widths Universal Viewer 4.4 and Clover 3 ask for as full/{w}, (issue 14)
+THUMB_WIDTHS = (90, 150, 200)
+
+
 def client_urls(info: dict) -> set[str]:
-    """OSD's tiles + every `sizes` entry + full/max."""
+    """OSD's tiles + every `sizes` entry + full/max + UV's and Clover's full/{w},."""
     base = info["id"]
     sizes = {f"{base}/full/{s['width']},{s['height']}/0/default.jpg" for s in info["sizes"]}
-    return {*osd_urls(info), *sizes, f"{base}/full/max/0/default.jpg"}
+    thumbs = {f"{base}/full/{w},/0/default.jpg" for w in THUMB_WIDTHS if w < info["width"]}
+    return {*osd_urls(info), *sizes, *thumbs, f"{base}/full/max/0/default.jpg"}
 
 
 def parse(url: str, info: dict) -> tuple[str, tuple[int, int, int, int], tuple[int, int]]:
@@ -136,7 +141,12 @@ def parse(url: str, info: dict) -> tuple[str, tuple[int, int, int, int], tuple[i
     else:
         x, y, w, h = map(int, region.split(","))
         box = (x, y, x + w, y + h)
-    pixels = (width, height) if size == "max" else tuple(map(int, size.split(",")))
+    if size == "max":
+        pixels = (width, height)
+    elif size.endswith(","):  # w wide, the height in proportion (Image API 3.0 §4.2)
+        pixels = (int(size[:-1]), max(1, round(height * int(size[:-1]) / width)))
+    else:
+        pixels = tuple(map(int, size.split(",")))
     return rel, box, pixels
 
 
@@ -164,8 +174,14 @@ def walk(store: LocalStore, source: Image.Image) -> set[str]:
             assert tile.mode == source.mode, url
             tile.load()
             # the region reduced by its level's scale factor, in one step (the pyramid
-            # halves level by level): each tile pixel is the mean of a s×s block
-            expected = source.crop(box).reduce(scale_of(box, pixels, info))
+            # halves level by level): each tile pixel is the mean of a s×s block; a
+            # thumbnail width is the smallest level at least that wide, resized
+            if rel.split("/")[1].endswith(","):
+                factors = info["tiles"][0]["scaleFactors"]
+                scale = max(f for f in factors if math.ceil(info["width"] / f) >= pixels[0])
+                expected = source.reduce(scale).resize(pixels, Image.Resampling.LANCZOS)
+            else:
+                expected = source.crop(box).reduce(scale_of(box, pixels, info))
             assert expected.size == pixels, url
             check_content(tile, expected, url)
     return keys
@@ -268,9 +284,12 @@ def test_hand_checked_tree_1000(pyramids) -> None:
         "768,768,232,232/232,232/0/default.jpg",
         "512,512,488,488/244,244/0/default.jpg",
         "0,0,512,512/256,256/0/default.jpg",
+        "full/90,/0/default.jpg",
+        "full/150,/0/default.jpg",
+        "full/200,/0/default.jpg",
     ]:
         assert base + rel in keys
-    assert len(keys) == 1 + 16 + 4 + 1 + 3
+    assert len(keys) == 1 + 16 + 4 + 1 + 3 + 3
 
 
 def test_a_misplaced_tile_would_be_caught(pyramids) -> None:

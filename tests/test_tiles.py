@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from manifests.tiles import (
     TileFile,
+    client_size_files,
     info_json,
     level_size,
     listed_sizes,
@@ -102,10 +103,17 @@ def osd_requests(info: dict) -> set[str]:
     return urls
 
 
+# Thumbnail widths Universal Viewer 4.4 and Clover 3 ask any image service for, as
+# ``full/{w},``, whatever its ``sizes`` say (seen in tests/test_iiif_clients.py)
+UV_AND_CLOVER_WIDTHS = {90, 150, 200}
+
+
 def wanted_by_clients(info: dict) -> set[str]:
-    """OSD's tiles, every listed size (as ``full/w,h``), and ``full/max``."""
+    """OSD's tiles, every listed size (as ``full/w,h``), ``full/max``, and the thumbnail
+    widths of Universal Viewer and Clover (narrower than the image)."""
     sizes = {f"full/{s['width']},{s['height']}/{Q}" for s in info["sizes"]}
-    return osd_requests(info) | sizes | {f"full/max/{Q}"}
+    thumbs = {f"full/{w},/{Q}" for w in UV_AND_CLOVER_WIDTHS if w < info["width"]}
+    return osd_requests(info) | sizes | {f"full/max/{Q}"} | thumbs
 
 
 # --------------------------------------------------------------------------------------
@@ -170,7 +178,13 @@ def test_square_1000_tile_256() -> None:
     assert scale_factors(1000, 1000, 256) == [1, 2, 4]
     assert [level_size(1000, 1000, s) for s in (1, 2, 4)] == [(1000, 1000), (500, 500), (250, 250)]
     files = pyramid_files(1000, 1000, 256, 1024)
-    assert at_scale(files, 4) == [f"full/250,250/{Q}"]
+    # the smallest level, and the thumbnail widths of UV and Clover made from it
+    assert at_scale(files, 4) == [f"full/{s}/{Q}" for s in ("150,", "200,", "250,250", "90,")]
+    assert {f.path: f.size for f in files if f.path.endswith(f",/{Q}")} == {
+        f"full/90,/{Q}": (90, 90),
+        f"full/150,/{Q}": (150, 150),
+        f"full/200,/{Q}": (200, 200),
+    }
     tiles = list(tile_files(1000, 1000, 256))
     assert len([t for t in tiles if t.scale == 1]) == 16
     assert len([t for t in tiles if t.scale == 2]) == 4
@@ -191,7 +205,8 @@ def test_square_1000_tile_256() -> None:
         f"full/1000,1000/{Q}",
         f"full/max/{Q}",
     ]
-    assert len(files) == 16 + 4 + 1 + 3  # full/250,250 is both a level and a size
+    # full/250,250 is both a level and a size; three thumbnail widths
+    assert len(files) == 16 + 4 + 1 + 3 + 3
 
 
 def test_level_exactly_one_tile_wide_is_a_tile_not_a_whole_image_request() -> None:
@@ -210,7 +225,12 @@ def test_level_exactly_one_tile_wide_is_a_tile_not_a_whole_image_request() -> No
 def test_image_exactly_one_tile_wide_is_full_max() -> None:
     assert scale_factors(256, 100, 256) == [1]
     assert paths(tile_files(256, 100, 256)) == [f"full/max/{Q}"]
-    assert paths(pyramid_files(256, 100, 256, 1024)) == [f"full/256,100/{Q}", f"full/max/{Q}"]
+    assert paths(pyramid_files(256, 100, 256, 1024)) == [
+        *(f"full/{w},/{Q}" for w in (150, 200)),
+        f"full/256,100/{Q}",
+        f"full/90,/{Q}",
+        f"full/max/{Q}",
+    ]
     assert paths(tile_files(256, 256, 256)) == [f"full/max/{Q}"]
 
 
@@ -454,6 +474,7 @@ def check_tree(width: int, height: int, tile: int, sizes_max: int) -> None:
 
     tiles = list(tile_files(width, height, tile))
     sizes = list(size_files(width, height, tile, sizes_max))
+    thumbs = list(client_size_files(width, height, tile))
     files = pyramid_files(width, height, tile, sizes_max)
     listed = set(listed_sizes(width, height, tile, sizes_max))
 
@@ -464,8 +485,15 @@ def check_tree(width: int, height: int, tile: int, sizes_max: int) -> None:
     for s in factors:
         level_paths = [t.path for t in tiles if t.scale == s]
         assert len(set(level_paths)) == len(level_paths)
-    assert {f.path for f in files} == {f.path for f in (*tiles, *sizes)}
-    assert set(files) <= {*tiles, *sizes}
+    assert {f.path for f in files} == {f.path for f in (*tiles, *sizes, *thumbs)}
+    assert set(files) <= {*tiles, *sizes, *thumbs}
+    for f in thumbs:  # full/w, made from the smallest level at least w wide, w wide
+        w = int(f.path.split("/")[1].rstrip(","))
+        assert f.path == f"full/{w},/{Q}" and w < width
+        lw, lh = math.ceil(width / f.scale), math.ceil(height / f.scale)
+        assert f.box == (0, 0, lw, lh) and lw >= w
+        assert f.scale == factors[-1] or math.ceil(width / (2 * f.scale)) < w
+        assert f.size == (w, max(1, round(height * w / width)))
 
     for f in (*tiles, *sizes):
         assert f.scale in factors
