@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
+from archive.lock import LOCK_NAME
 from archive.store import TEMP_MARK, LocalStore
 from kura.cli import cli
 from tests.test_crash import (
@@ -200,6 +201,8 @@ def project_tree(root: Path) -> dict[str, object]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if rel.startswith(("public/", "logs/", "scans/")) or path.is_dir():
+            continue
+        if rel == LOCK_NAME:  # who held the project's lock last (command, PID, time)
             continue
         if rel.startswith("index") and not rel.endswith(".json"):
             kind = f"{rel.split('/')[0]}/*.{path.suffix}"
