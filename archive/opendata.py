@@ -22,7 +22,7 @@ from typing import Any
 
 from archive import keys
 from archive.config import Config
-from archive.record import iter_records, thumbnail_of
+from archive.record import iter_published, thumbnail_of
 from archive.rights import rights_label
 
 # 自治体標準オープンデータセット「文化財一覧」の項目, in the standard's order.
@@ -181,5 +181,6 @@ def build_csv(records: list[dict], config: Config, urls: Any) -> bytes:
 
 
 def opendata_csv(store: Any, config: Config, urls: Any) -> bytes:
-    """The open-data CSV of every record in ``store``, with links built by ``urls``."""
-    return build_csv(list(iter_records(store)), config, urls)
+    """The open-data CSV of every published record in ``store``, with links built by
+    ``urls``."""
+    return build_csv(list(iter_published(store)), config, urls)

@@ -58,6 +58,7 @@ from archive.i18n import pick
 from archive.publish_manifest import PublishManifest
 from archive.publish_targets import S3Target, Target, TargetError, etag_of, open_target
 from archive.store import LocalStore
+from archive.withdrawals import withdrawn_items
 
 PUBLISHED = ("iiif", "records", "lessons", "activity", "opendata")
 CRASH_ENV = "KURA_PUBLISH_CRASH_AFTER"  # fault injection for tests: die after N uploads
@@ -111,6 +112,7 @@ class PublishReport:
     unchanged: int = 0
     deleted: int = 0
     stale: int = 0  # keys only in the bucket, kept without --delete
+    withdrawn_stale: int = 0  # of those, files of withdrawn items (``kura withdraw``)
     cors: bool = False
     public_read: bool = False
     seconds: float = 0.0
@@ -129,6 +131,11 @@ class PublishReport:
                 if self.stale
                 else ""
             )
+            + (
+                f", うち取り下げた資料のファイル {self.withdrawn_stale} 件がまだ公開中"
+                if self.withdrawn_stale
+                else ""
+            )
             + (", CORS 設定済み" if self.cors else "")
             + (", 匿名の読み取りを許可" if self.public_read else "")
             + f" ({self.seconds:.1f} 秒, {rate:.0f} 件/秒)",
@@ -137,6 +144,11 @@ class PublishReport:
             + (
                 f", {self.stale} only in the {'folder' if self.folder else 'bucket'} (remove with --delete)"
                 if self.stale
+                else ""
+            )
+            + (
+                f", {self.withdrawn_stale} of them files of withdrawn items, still public"
+                if self.withdrawn_stale
                 else ""
             )
             + (", CORS rule set" if self.cors else "")
@@ -149,9 +161,12 @@ class PublishReport:
 # --- the sync --------------------------------------------------------------------------
 
 
-def local_sources(store: LocalStore, masters: bool) -> list[Source]:
+def local_sources(
+    store: LocalStore, masters: bool, withdrawn: frozenset[str] = frozenset()
+) -> list[Source]:
     """The stored files that are published as they are: tiles (not the JSON stored beside
-    them: documents are rendered), records, compiled lessons, open data, masters."""
+    them: documents are rendered), records, compiled lessons, open data, masters; nothing
+    public of the ``withdrawn`` items (their masters, never public, still go)."""
     tops = (*PUBLISHED, "masters") if masters else PUBLISHED
     sources = []
     root = os.fspath(store.root)
@@ -161,8 +176,19 @@ def local_sources(store: LocalStore, masters: bool) -> list[Source]:
         for key, size, mtime_ns in store.stats(top):
             if top == "iiif" and key.endswith(".json"):
                 continue
+            if withdrawn and withdrawn_key(key, withdrawn):
+                continue
             sources.append(Source(key, os.path.join(root, key), size, mtime_ns))
     return sources
+
+
+def withdrawn_key(key: str, withdrawn: frozenset[str]) -> bool:
+    """True for a public file of a withdrawn item: its tiles and documents (``iiif/<id>/…``)
+    and its record."""
+    top, _, rest = key.partition("/")
+    if top == "iiif":
+        return rest.partition("/")[0] in withdrawn
+    return top == "records" and rest.removesuffix(".json") in withdrawn
 
 
 def rendered_sources(store: LocalStore, documents: DocumentSource, salt: str) -> list[Source]:
@@ -357,6 +383,8 @@ class Publisher:
             self.report.deleted = len(stale)
         else:
             self.report.stale = len(stale)
+            gone = self._withdrawn()
+            self.report.withdrawn_stale = sum(1 for k in stale if withdrawn_key(k, gone))
         if self.set_cors and not self.dry_run:
             assert isinstance(self.dest, S3Target)
             self.dest.set_cors()
@@ -384,12 +412,16 @@ class Publisher:
         public address wins over a copy stored for the local site)."""
         by_key: dict[str, Source] = {}
         for source in (
-            local_sources(self.local, self.masters)
+            local_sources(self.local, self.masters, self._withdrawn())
             + rendered_sources(self.local, self.documents, self._salt())
             + self._generated()
         ):
             by_key[source.key] = source
         return list(by_key.values())
+
+    def _withdrawn(self) -> frozenset[str]:
+        """The items ``kura withdraw`` took out of public view: nothing of them is sent."""
+        return frozenset(withdrawn_items(self.local))
 
     def _count_offline(self, sources: list[Source], manifest: PublishManifest, why: str) -> None:
         """A dry run that cannot see the target: what would be sent if the target still

@@ -34,8 +34,9 @@ from archive.errors import ImageError, KuraError, StoreError
 from archive.events import record_changes
 from archive.fixity import entry, fixity_document, tree_hashes
 from archive.model import Item, Problem
-from archive.record import load_record, to_json, write_record
+from archive.record import load_record, to_json, withdrawal, write_record
 from archive.store import open_store
+from archive.withdrawals import not_in_sheet
 from ingest.runlog import RunLog, now_iso, relative
 
 TILER_VERSION = 2  # bump when the tiler's output changes, to re-tile all (2: full/{w},)
@@ -75,7 +76,7 @@ class ImageJob:
 @dataclass
 class ItemOutcome:
     id: str
-    status: str  # new | images | metadata | unchanged | failed | planned
+    status: str  # new | images | metadata | unchanged | failed | planned | withdrawn
     pages: int = 0
     seconds: float = 0.0
     tiled: int = 0  # pages tiled in this run (0 = every tree reused)
@@ -93,6 +94,8 @@ class IngestSummary:
     started_at: str = ""
     finished_at: str = ""
     log: str = ""  # the run's log file, relative to the project
+    # (id, title) of published items the sheet no longer lists: reported, never withdrawn
+    missing: list[tuple[str, str]] = field(default_factory=list)
     rows: int = 0  # the sheet's data rows (0 with --only: the outcomes are the selection)
     skipped: int = 0  # rows of examples and notes (ID starting with #), never ingested
 
@@ -152,11 +155,20 @@ class IngestSummary:
             "log": self.log,
             "counts": {
                 s: self.count(s)
-                for s in ("new", "images", "metadata", "unchanged", "failed", "planned")
+                for s in (
+                    "new",
+                    "images",
+                    "metadata",
+                    "unchanged",
+                    "failed",
+                    "planned",
+                    "withdrawn",
+                )
             },
             "pages_tiled": sum(o.tiled for o in self.outcomes),
             "items": [asdict(o) for o in self.outcomes],
             "problems": [asdict(p) for p in self.problems],
+            "not_in_sheet": [{"id": i, "title": t} for i, t in self.missing],
         }
 
 
@@ -395,7 +407,14 @@ class Ingest:
         summary.dry_run = self.options.dry_run
         summary.started_at = started_at
         log = RunLog.open(self.config.root, started_at, summary, self.options)
+        failed_rows = {p.item_id for p in sheet.problems if p.level == "error" and p.item_id}
         items = self._selected(sheet.items, summary)
+        if not self.options.only and not any(
+            p.level == "error" and p.row is None for p in sheet.problems
+        ):  # items whose rows are gone: reported with the command, never withdrawn here
+            summary.missing = not_in_sheet(self.store, {i.id for i in sheet.items} | failed_rows)
+            for item_id, title in summary.missing:
+                log.write(event="not_in_sheet", id=item_id, title=title)
         if not self.options.dry_run:  # leftovers of a killed run, where they can be
             self.store.sweep_temp("iiif", depth=2)  # iiif/{id}/{tree}
             self.store.sweep_temp("records", depth=1)
@@ -408,6 +427,9 @@ class Ingest:
         planned: dict[str, tuple[Item, dict | None]] = {}
         for item in items:
             old = load_record(self.store, item.id)
+            if withdrawal(old):  # kura withdraw took it out: the row does not bring it back
+                summary.outcomes.append(ItemOutcome(item.id, "withdrawn"))
+                continue
             try:
                 states = _file_states(item, self.config.root, old)
             except OSError as exc:

@@ -173,8 +173,16 @@ def ingest(
     for outcome in summary.outcomes:
         if outcome.status == "failed" and outcome.error != "sheet":
             click.echo(f"{pick('失敗', 'failed')}: {outcome.id}: {outcome.error}", err=True)
+        elif outcome.status == "withdrawn":
+            click.echo(
+                pick(
+                    f"取り下げ中のため取り込みません: {outcome.id} (戻すには `kura withdraw --undo {outcome.id}`)",
+                    f"withdrawn, not ingested: {outcome.id} (restore it with `kura withdraw --undo {outcome.id}`)",
+                )
+            )
         elif dry_run:
             click.echo(f"{outcome.status}: {outcome.id}")
+    _report_missing(ctx, summary.missing)
     if report:
         report.write_text(
             json.dumps(summary.report(), ensure_ascii=False, indent=2), encoding="utf-8"
@@ -184,6 +192,27 @@ def ingest(
     click.echo(summary.line())
     if summary.failed or curation_failed:
         sys.exit(1)
+
+
+def _report_missing(ctx: click.Context, missing: list[tuple[str, str]]) -> None:
+    """The published items the sheet no longer lists, and the command that withdraws them:
+    ingest never withdraws by itself (a row deleted by mistake must not take an item down)."""
+    from archive.withdrawals import withdraw_command
+
+    if not missing:
+        return
+    click.echo(
+        pick(
+            f"台帳にない資料が {len(missing)} 件あります (公開されたままです):",
+            f"{len(missing)} published items are no longer in the sheet (still public):",
+        )
+    )
+    for item_id, title in missing:
+        click.echo(f"  {item_id}\t{title}")
+    click.echo(
+        pick("取り下げるには: ", "to withdraw them: ")
+        + withdraw_command([i for i, _ in missing], str(_project(ctx)))
+    )
 
 
 def _update_index(config, summary, dry_run: bool) -> None:
@@ -302,6 +331,54 @@ def search(
             click.echo(f"{match.kind}/{match.id}\t{match.title}{where}")
     if result.suggestion:
         click.echo(pick(f"もしかして: {result.suggestion}", f"did you mean: {result.suggestion}"))
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID…")
+@click.option(
+    "--reason",
+    default="",
+    metavar="TEXT",
+    help="理由 (取り下げのページに表示し、記録に残す) / the reason, shown on the item's 410 page and logged",
+)
+@click.option(
+    "--undo", is_flag=True, help="取り下げを取り消して公開に戻す / restore withdrawn items"
+)
+@click.pass_context
+def withdraw(ctx: click.Context, ids: tuple[str, ...], reason: str, undo: bool) -> None:
+    """資料の公開を取りやめる (記録とマスターは保存) / withdraw items from public view (records
+    and masters are kept); --undo restores them."""
+    from archive import withdrawals
+    from archive.events import record_changes
+    from archive.store import open_store
+
+    config = _writing(ctx, "withdraw")
+    store = open_store(config.store, config.root)
+    change = withdrawals.restore if undo else withdrawals.withdraw
+    report = change(store, list(ids), reason)
+    for outcome in report.outcomes:
+        click.echo(outcome.line(), err=outcome.failed)
+    if report.changed:
+        record_changes(store)  # the change feed: a Delete, or a Create when restored
+        from archive.search import update
+
+        stats = update(config.root, report.changed)
+        click.echo(
+            stats.line()
+            if undo
+            else pick(f"検索から外しました → {stats.path}", f"removed from search → {stats.path}")
+        )
+        _compile_curation(config)  # lessons and collections that use them: file:line
+        click.echo(
+            pick(
+                "公開先 (バケット・フォルダー) には次の `kura publish` で反映されます"
+                + ("" if undo else " (取り下げた資料のファイルは --delete で削除)"),
+                "a bucket or folder follows on the next `kura publish`"
+                + ("" if undo else " (with --delete for the withdrawn items' files)"),
+            )
+        )
+    if report.failed:
+        sys.exit(1)
 
 
 @cli.command()
