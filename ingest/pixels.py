@@ -24,15 +24,10 @@ from PIL import Image, ImageCms
 
 from archive.errors import ImageError
 from ingest import native
-from ingest.images import (
-    DEFAULT_MAX_PAGES,
-    load_page,
-    pillow_bomb_check_off,
-    probe_page,
-    tiff_page_offsets,
-)
+from ingest.images import DEFAULT_MAX_PAGES, load_page, pillow_bomb_check_off, probe_page
 from ingest.jpeg import publishable_jpeg
 from ingest.memory import new_pixels
+from ingest.pages import tiff_page_offsets
 
 STRIP_ROWS = 1024
 _TIFF_FAST_COMPRESSION = {1, 8, 32946, 32773}  # none, Adobe Deflate, Deflate, PackBits

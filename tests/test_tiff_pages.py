@@ -13,8 +13,9 @@ import tifffile
 from PIL import Image, TiffImagePlugin
 
 from archive.errors import ImageError
-from ingest import images
-from ingest.images import load_page, probe, tiff_page_offsets
+from ingest import pages as tiff_pages
+from ingest.images import load_page, probe
+from ingest.pages import tiff_page_offsets
 from ingest.pixels import load_for_tiling, load_pixels, source_jpeg
 
 MAX_PIXELS = 10**9
@@ -52,7 +53,7 @@ def count(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
     monkeypatch.setattr(TiffImagePlugin.ImageFileDirectory_v2, "load", counting_load)
     monkeypatch.setattr(tifffile.FileHandle, "seek", counting_seek)
-    monkeypatch.setitem(images.WALK, "ifd", 0)
+    monkeypatch.setitem(tiff_pages.WALK, "ifd", 0)
     return counted
 
 
@@ -64,10 +65,10 @@ def ingest_like(path: Path) -> None:
 
 
 def work(path: Path, count: dict[str, int]) -> int:
-    images._offsets_cache.clear()
-    before = count["pillow"] + count["tifffile"] + images.WALK["ifd"]
+    tiff_pages._offsets_cache.clear()
+    before = count["pillow"] + count["tifffile"] + tiff_pages.WALK["ifd"]
     ingest_like(path)
-    return count["pillow"] + count["tifffile"] + images.WALK["ifd"] - before
+    return count["pillow"] + count["tifffile"] + tiff_pages.WALK["ifd"] - before
 
 
 @pytest.mark.parametrize("compression", [None, "lzw"], ids=["uncompressed", "lzw"])
