@@ -1,4 +1,4 @@
-"""Curated lessons (``lessons/<id>.md``) and collections (``collections/<id>.toml|md``).
+"""Curated lessons (``lessons/<id>.md``).
 
 A lesson is a short sequence of views for a class: this scan, zoomed to this detail, with two
 lines of text and a question. The file is Markdown with YAML front matter; each ``## `` heading
@@ -32,65 +32,37 @@ in Markdown, then an optional question with choices and an optional "look closer
 
 Problems are reported as :class:`LessonProblem` with the file and line, so a teacher can fix
 them; a lesson with a problem is not published and the others still are.
-Markdown is rendered with markdown-it-py (CommonMark, raw HTML off) and then sanitised by nh3
-(the Rust ``ammonia`` sanitiser) to a short list of tags, so a lesson file can never put a
-script or a style into a page. ``{漢字|かんじ}`` in the text gives a reading for furigana.
+The text is Markdown (:mod:`archive.lesson_markdown`: sanitised, ``{漢字|かんじ}`` gives a
+reading for furigana). Curated collections are read by :mod:`archive.curated`; what both
+share (front matter, problems, ids) is in :mod:`archive.curation_files`.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive import keys
-from archive.errors import KuraError
+from archive.curation_files import (
+    AUDIENCES,
+    LESSON_ID,
+    LessonError,
+    LessonProblem,
+    read_folder,
+    read_front_matter,
+    split_front_matter,
+    withdrawn_problem,
+)
+from archive.lesson_markdown import inline_readings, render_markdown
 from archive.local_readings import LOCAL_READINGS as CITY_READINGS
 from archive.record import withdrawal
 
-__all__ = [
-    "AUDIENCES",
-    "LOCAL_READINGS",
-    "CuratedCollection",
-    "Lesson",
-    "LessonError",
-    "LessonProblem",
-    "Question",
-    "Step",
-    "check_collection",
-    "check_lesson",
-    "load_collections",
-    "load_lessons",
-    "parse_collection",
-    "parse_lesson",
-    "plain_text",
-    "render_markdown",
-]
-
-LESSON_ID = re.compile(keys.ID_PATTERN)
-AUDIENCES = ("kids", "seniors", "all")
 RESERVED_IDS = {"manifest", "index"}
 
 # Readings of local names the dictionary gets wrong or does not know (furigana in every
 # lesson; a lesson's own ``readings`` win): the city's one table, archive/data/local_readings.toml
 LOCAL_READINGS = CITY_READINGS
-
-
-class LessonError(KuraError):
-    """A lesson or collection file cannot be used."""
-
-
-@dataclass(frozen=True)
-class LessonProblem:
-    path: str
-    line: int
-    message: str
-
-    def text(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass
@@ -158,168 +130,11 @@ class Lesson:
         return {**LOCAL_READINGS, **self.readings}
 
 
-@dataclass
-class CuratedCollection:
-    id: str
-    title: str
-    title_en: str = ""
-    title_reading: str = ""
-    audience: str = "all"
-    description: str = ""
-    description_en: str = ""
-    items: list[tuple[str, str]] = field(default_factory=list)  # (item id, curator's note)
-    path: str = ""
-    lines: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The compiled collection as stored (``state/collections/{id}.json``)."""
-        data = asdict(self)
-        data.pop("lines")
-        data["items"] = [list(pair) for pair in self.items]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CuratedCollection:
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        fields["items"] = [(str(i), str(note)) for i, note in data.get("items") or []]
-        return cls(**fields)
-
-
-# --- Markdown -------------------------------------------------------------------------------
-
-ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "u", "s", "ul", "ol", "li", "blockquote",
-    "h3", "h4", "code", "a", "ruby", "rt", "rp", "hr", "small", "sup", "sub",
-}  # fmt: skip
-_RUBY = re.compile(r"\{([^{}|\n]+)\|([^{}|\n]+)\}")
-
-
-@functools.cache
-def _markdown():
-    from markdown_it import MarkdownIt
-
-    # CommonMark with raw HTML off: "<script>" in a lesson is text, not markup.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-
-def inline_readings(text: str) -> tuple[str, dict[str, str]]:
-    """``{千歯扱き|せんばこき}`` → ``千歯扱き`` and the reading for furigana."""
-    found: dict[str, str] = {}
-
-    def keep(match: re.Match) -> str:
-        found[match[1].strip()] = match[2].strip()
-        return match[1].strip()
-
-    return _RUBY.sub(keep, text), found
-
-
-def render_markdown(text: str) -> str:
-    """Markdown → sanitised HTML (links only to http(s), opened safely)."""
-    import nh3
-
-    raw = _markdown().render(text)
-    return nh3.clean(
-        raw,
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    ).strip()
-
-
-def plain_text(text: str) -> str:
-    """Markdown as plain text (for IIIF labels, search and read-aloud)."""
-    import nh3
-
-    html = render_markdown(inline_readings(text)[0])
-    html = re.sub(r"</(p|li|h3|h4|blockquote)>", "\n", html)
-    return re.sub(r"\n{2,}", "\n", nh3.clean(html, tags=set())).strip().replace("&amp;", "&")
-
-
-# --- lessons --------------------------------------------------------------------------------
+# --- reading a lesson file -----------------------------------------------------------------
 
 _FIELD = re.compile(r"^(item|page|region|question|explain|hint|closer)\s*[:：]\s*(.*)$")
 _CHOICE = re.compile(r"^\s*[-*]\s+\[( |x|X)\]\s+(.+)$")
 _XYWH = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*$")
-
-
-def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
-    """(front matter, body, line number where the body starts)."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise LessonError(
-            f"{path}:1: 先頭に --- で囲んだ見出し情報 (front matter) がありません / "
-            "the file must start with front matter between --- lines"
-        )
-    for i in range(1, len(lines)):
-        if lines[i].strip() == "---":
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
-    raise LessonError(
-        f"{path}:1: front matter の終わりの --- がありません / front matter is not closed with ---"
-    )
-
-
-_YAML_DEPTH = 16  # front matter is flat key: value lines, with a {word: reading} map or two
-
-
-@functools.cache
-def _front_loader() -> type:
-    """PyYAML's safe loader without aliases (``*name``: a few hundred bytes of nested
-    aliases expand to gigabytes) and with nesting bounded (its composer recurses)."""
-    import yaml
-    from yaml.composer import ComposerError
-
-    class FrontMatterLoader(yaml.SafeLoader):
-        depth = 0
-
-        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-            event = self.peek_event()
-            if isinstance(event, yaml.AliasEvent):
-                raise ComposerError(
-                    None,
-                    None,
-                    "エイリアス (*名前) は使えません / aliases (*name) are not accepted",
-                    event.start_mark,
-                )
-            if self.depth >= _YAML_DEPTH:
-                raise ComposerError(
-                    None,
-                    None,
-                    f"入れ子が深すぎます（{_YAML_DEPTH} 段まで） / nested more than "
-                    f"{_YAML_DEPTH} levels deep",
-                    event.start_mark,
-                )
-            self.depth += 1
-            try:
-                return super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-
-    return FrontMatterLoader
-
-
-def _front(front: str, path: str) -> tuple[dict[str, Any], dict[str, int]]:
-    import yaml
-
-    try:
-        data = yaml.load(front, Loader=_front_loader()) if front.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        raise LessonError(
-            f"{path}:{line}: front matter を YAML として読めません / front matter is not valid "
-            f'YAML: {getattr(exc, "problem", exc)} (値に「: 」や「#」があるときは "…" で囲む / '
-            "quote values that contain ': ' or '#')"
-        ) from exc
-    if not isinstance(data, dict):
-        raise LessonError(
-            f"{path}:2: front matter は「項目: 値」の形で / front matter must be key: value lines"
-        )
-    lines = {}
-    for n, line in enumerate(front.splitlines(), start=2):
-        if m := re.match(r"^([A-Za-z_]+)\s*:", line):
-            lines.setdefault(m[1], n)
-    return data, lines
 
 
 def _region(value: str, path: str, line: int, name: str) -> tuple[int, int, int, int]:
@@ -416,8 +231,8 @@ def parse_lesson(text: str, path: str | Path, lesson_id: str | None = None) -> L
             f"{path}:1: ファイル名 {lid!r} は使えません (英数字と . _ -) / lesson id {lid!r} "
             "must be letters, digits, '.', '_' or '-'"
         )
-    front, body, first = _split_front_matter(text, path)
-    data, lines = _front(front, path)
+    front, body, first = split_front_matter(text, path)
+    data, lines = read_front_matter(front, path)
     known = {"title", "title_reading", "reading", "title_en", "grade", "subject", "audience",
              "summary", "summary_en", "cover", "readings"}  # fmt: skip
     for key in data:
@@ -502,17 +317,6 @@ def _page(record: dict, number: int) -> dict | None:
     return None
 
 
-def withdrawn_problem(path: str, line: int, item_id: str) -> LessonProblem:
-    """A lesson or collection names an item that ``kura withdraw`` took out of public view."""
-    return LessonProblem(
-        path,
-        line,
-        f"資料「{item_id}」は取り下げられています。このファイルから外すか `kura withdraw --undo {item_id}` で"
-        f"戻してください / item {item_id!r} is withdrawn: remove it, or restore it with "
-        f"`kura withdraw --undo {item_id}`",
-    )
-
-
 def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem]:
     """What in the lesson does not fit the archive: unknown or withdrawn items, unknown pages,
     regions outside the page. ``records``: every record, withdrawn ones too."""
@@ -572,137 +376,4 @@ def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem
 
 def load_lessons(root: Path) -> tuple[list[Lesson], list[LessonProblem]]:
     """Every ``lessons/*.md`` of the project; a file that cannot be read becomes a problem."""
-    lessons, problems = [], []
-    folder = Path(root) / "lessons"
-    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-        shown = f"lessons/{path.name}"
-        try:
-            lessons.append(parse_lesson(path.read_text(encoding="utf-8"), shown))
-        except UnicodeDecodeError:
-            problems.append(
-                LessonProblem(shown, 1, "UTF-8 で保存してください / save the file as UTF-8")
-            )
-        except LessonError as exc:
-            problems.append(_problem(str(exc), shown))
-    return lessons, problems
-
-
-def _problem(message: str, path: str) -> LessonProblem:
-    m = re.match(r"^(.*?):(\d+): (.*)$", message, re.S)
-    if m and m[1] == path:
-        return LessonProblem(path, int(m[2]), m[3])
-    return LessonProblem(path, 1, message)
-
-
-# --- curated collections ------------------------------------------------------------------
-
-
-def parse_collection(text: str, path: str | Path) -> CuratedCollection:
-    """A curated collection: TOML (``title``, ``audience``, ``description``, ``[[items]]`` with
-    ``id`` and ``note``) or Markdown with the same keys as YAML front matter and the
-    description as the body."""
-    path = str(path)
-    cid = Path(path).stem
-    if not LESSON_ID.fullmatch(cid) or cid == "top":
-        raise LessonError(
-            f"{path}:1: ファイル名 {cid!r} は使えません / collection id {cid!r} is not allowed"
-        )
-    lines: dict[str, int] = {}
-    if path.endswith(".toml"):
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            line = re.search(r"line (\d+)", str(exc))
-            raise LessonError(
-                f"{path}:{line[1] if line else 1}: TOML として読めません / not valid TOML: {exc}"
-            ) from exc
-        for n, line_text in enumerate(text.splitlines(), start=1):
-            if m := re.match(r"^\s*([A-Za-z_]+)\s*=", line_text):
-                lines.setdefault(m[1], n)
-            if re.match(r"^\s*id\s*=", line_text):
-                lines[f"item{sum(1 for k in lines if k.startswith('item'))}"] = n
-        description = str(data.get("description") or "")
-    else:
-        front, body, _ = _split_front_matter(text, path)
-        data, lines = _front(front, path)
-        description = str(data.get("description") or body)
-        for n, line_text in enumerate(front.splitlines(), start=2):
-            if re.match(r"^\s*-\s*", line_text):
-                lines[f"item{sum(1 for k in lines if k.startswith('item'))}"] = n
-    title = str(data.get("title") or "").strip()
-    if not title:
-        raise LessonError(f"{path}:1: title がありません / the collection has no title")
-    audience = str(data.get("audience") or "all")
-    if audience not in AUDIENCES:
-        raise LessonError(
-            f"{path}:{lines.get('audience', 1)}: audience は {' / '.join(AUDIENCES)} のどれか / audience must be one of {', '.join(AUDIENCES)}"
-        )
-    items = []
-    for raw in data.get("items") or []:
-        if isinstance(raw, str):
-            items.append((raw.strip(), ""))
-        elif isinstance(raw, dict) and raw.get("id"):
-            items.append((str(raw["id"]).strip(), str(raw.get("note") or "").strip()))
-        else:
-            raise LessonError(
-                f"{path}:{lines.get('items', 1)}: items の各項目には id を / every item needs an id"
-            )
-    if not items:
-        raise LessonError(f"{path}:1: items がありません / the collection lists no items")
-    return CuratedCollection(
-        id=cid,
-        title=title,
-        title_en=str(data.get("title_en") or "").strip(),
-        title_reading=str(data.get("title_reading") or "").strip(),
-        audience=audience,
-        description=description.strip(),
-        description_en=str(data.get("description_en") or "").strip(),
-        items=items,
-        path=path,
-        lines=lines,
-    )
-
-
-def check_collection(
-    collection: CuratedCollection, records: dict[str, dict]
-) -> list[LessonProblem]:
-    problems = []
-    for i, (item_id, _) in enumerate(collection.items):
-        record = records.get(item_id)
-        line = collection.lines.get(f"item{i}", 1)
-        if record is None:
-            problems.append(
-                LessonProblem(
-                    collection.path,
-                    line,
-                    f"資料「{item_id}」はありません / unknown item {item_id!r}",
-                )
-            )
-        elif withdrawal(record):
-            problems.append(withdrawn_problem(collection.path, line, item_id))
-        elif not record.get("pages"):
-            problems.append(
-                LessonProblem(
-                    collection.path,
-                    line,
-                    f"資料「{item_id}」には画像がありません (IIIF コレクションに入れられません) / item {item_id!r} has no images, so no manifest to list",
-                )
-            )
-    return problems
-
-
-def load_collections(root: Path) -> tuple[list[CuratedCollection], list[LessonProblem]]:
-    found, problems = [], []
-    folder = Path(root) / "collections"
-    paths = sorted([*folder.glob("*.toml"), *folder.glob("*.md")]) if folder.is_dir() else []
-    for path in paths:
-        shown = f"collections/{path.name}"
-        try:
-            found.append(parse_collection(path.read_text(encoding="utf-8"), shown))
-        except UnicodeDecodeError:
-            problems.append(
-                LessonProblem(shown, 1, "UTF-8 で保存してください / save the file as UTF-8")
-            )
-        except LessonError as exc:
-            problems.append(_problem(str(exc), shown))
-    return found, problems
+    return read_folder(root, "lessons", ("*.md",), parse_lesson)

@@ -22,16 +22,12 @@ from pathlib import Path
 
 from archive import keys
 from archive.config import Config
+from archive.curated import check_collection, load_collections
+from archive.curation_files import LessonProblem
 from archive.errors import StoreError
 from archive.events import record_changes
 from archive.i18n import pick
-from archive.lessons import (
-    LessonProblem,
-    check_collection,
-    check_lesson,
-    load_collections,
-    load_lessons,
-)
+from archive.lessons import check_lesson, load_lessons
 from archive.record import iter_records, to_json
 from archive.store import Store, open_store
 

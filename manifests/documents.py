@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from archive import events, keys
+from archive.curated import CuratedCollection
 from archive.errors import StoreError
-from archive.lessons import CuratedCollection, Lesson
+from archive.lessons import Lesson
 from archive.record import iter_published, load_published, page_of
 from manifests.collection import build_top_collection
 from manifests.feed import feed_collection, feed_page

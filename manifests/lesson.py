@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.lessons import CuratedCollection, Lesson, Step, plain_text
+from archive.curated import CuratedCollection
+from archive.lesson_markdown import plain_text
+from archive.lessons import Lesson, Step
 from manifests.collection import CONTEXT, manifest_reference
 from manifests.item import lang_map, provider_agent, thumbnail
 from manifests.urls import Urls

@@ -11,14 +11,10 @@ import jsonschema
 import pytest
 
 from archive.config import load_config
-from archive.lessons import (
-    LessonError,
-    check_collection,
-    check_lesson,
-    parse_collection,
-    parse_lesson,
-    render_markdown,
-)
+from archive.curated import check_collection, parse_collection
+from archive.curation_files import LessonError
+from archive.lesson_markdown import render_markdown
+from archive.lessons import check_lesson, parse_lesson
 from manifests.lesson import build_curated_collection, build_lesson_manifest
 from manifests.urls import Urls
 from tests.rendered import all_documents

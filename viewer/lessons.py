@@ -21,9 +21,10 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup, escape
 
 from archive import keys
+from archive.curation_files import LESSON_ID
 from archive.errors import StoreError
 from archive.furigana import furigana_html, furigana_text
-from archive.lessons import LESSON_ID, Lesson, Step
+from archive.lessons import Lesson, Step
 from manifests.lesson import AUDIENCE_LABELS
 from manifests.tiles import level_tiles, scale_factors
 from manifests.urls import Urls

@@ -175,7 +175,7 @@ def _document(
 def lesson_document(lesson) -> dict:
     """The index document of a :class:`archive.lessons.Lesson`; its parts are the steps
     ``[n, title, plain text with question, choices, hint and explanation]``."""
-    from archive.lessons import plain_text
+    from archive.lesson_markdown import plain_text
 
     parts = []
     for n, step in enumerate(lesson.steps, start=1):
@@ -200,7 +200,7 @@ def lesson_document(lesson) -> dict:
 
 
 def collection_document(collection, records: dict[str, dict] | None = None) -> dict:
-    """The index document of a :class:`archive.lessons.CuratedCollection`; its parts are
+    """The index document of a :class:`archive.curated.CuratedCollection`; its parts are
     the items ``[item id, item title, curator's note]``."""
     from archive.lessons import LOCAL_READINGS
 
