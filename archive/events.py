@@ -22,17 +22,18 @@ from typing import Any
 
 from archive import keys
 from archive.errors import StoreError
+from archive.fixity import seal
 from archive.record import iter_published, to_json
 
 PAGE_SIZE = 100
-STATE_KEY = "state/activity.json"
+STATE_KEY = keys.event_log()
 KINDS = ("item", "lesson", "collection")
 # feeds written before events were kept: activity/page-{n}.json with manifest URLs
 _LEGACY_ITEM = re.compile(r"/iiif/([^/]+)/manifest\.json$")
 
 
 def page_key(n: int) -> str:
-    return f"state/activity/page-{n}.json"
+    return keys.event_page(n)
 
 
 def _now() -> str:
@@ -48,7 +49,7 @@ def _load(store: Any, key: str) -> dict | None:
 
 
 def _put(store: Any, key: str, data: dict) -> None:
-    store.put(key, to_json(data), durable=True)
+    store.put(key, to_json(seal(data)), durable=True)
 
 
 def _digest(raw: bytes) -> str:

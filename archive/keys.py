@@ -125,6 +125,16 @@ def activity(name: str = "all-changes") -> str:
     return f"activity/{name}.json"
 
 
+def event_log() -> str:
+    """The change log's state: what was last announced, how many events (never published)."""
+    return "state/activity.json"
+
+
+def event_page(n: int) -> str:
+    """Page ``n`` of the change log's events (by id, no address)."""
+    return f"state/activity/page-{n}.json"
+
+
 def opendata(code: str = "") -> str:
     """The 文化財一覧 open-data CSV, named by the municipality code like the portals'."""
     return f"opendata/{code}_cultural_property.csv" if code else "opendata/cultural_property.csv"

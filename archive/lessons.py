@@ -123,7 +123,7 @@ class Lesson:
                 if raw.get(key):
                     raw[key] = tuple(raw[key])
             steps.append(Step(**raw, question=Question(**q) if q else None))
-        fields = {k: v for k, v in data.items() if k != "steps"}
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "steps"}
         return cls(**fields, steps=steps)
 
     def all_readings(self) -> dict[str, str]:

@@ -26,6 +26,7 @@ from archive.curated import check_collection, load_collections
 from archive.curation_files import LessonProblem
 from archive.errors import StoreError
 from archive.events import record_changes
+from archive.fixity import seal
 from archive.i18n import pick
 from archive.lessons import check_lesson, load_lessons
 from archive.record import iter_records, to_json
@@ -86,7 +87,7 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
         report.lessons.append(lesson.id)
         if dry_run:
             continue
-        _put(store, keys.lesson_data(lesson.id), to_json(lesson.to_json()), durable=True)
+        _put(store, keys.lesson_data(lesson.id), to_json(seal(lesson.to_json())), durable=True)
     for collection in collections:
         found = check_collection(collection, records)
         if found:
@@ -94,7 +95,7 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
             continue
         report.collections.append(collection.id)
         if not dry_run:
-            data = to_json(collection.to_json())
+            data = to_json(seal(collection.to_json()))
             _put(store, keys.collection_data(collection.id), data, durable=True)
     if dry_run:
         return report

@@ -32,7 +32,7 @@ from archive import __version__, keys
 from archive.config import Config, Limits
 from archive.errors import ImageError, KuraError, StoreError
 from archive.events import record_changes
-from archive.fixity import entry, fixity_document, tree_hashes
+from archive.fixity import entry, fixity_document, seal_holds, tree_hashes
 from archive.model import Item, Problem
 from archive.record import load_record, to_json, withdrawal, write_record
 from archive.store import open_store
@@ -611,12 +611,16 @@ class Ingest:
 
     def _fixity_current(self, item_id: str) -> bool:
         """True when the item's fixity document records its record (not the stored
-        manifest older versions kept)."""
+        manifest older versions kept) and is sealed."""
         try:
             data = json.loads(self.store.get(keys.fixity(item_id)))
         except (StoreError, ValueError):
             return False
-        return isinstance(data, dict) and set(data.get("documents") or {}) == {keys.record(item_id)}
+        return (
+            isinstance(data, dict)
+            and set(data.get("documents") or {}) == {keys.record(item_id)}
+            and seal_holds(data) is True
+        )
 
     def _write_fixity(
         self, item_id: str, pages: list[dict], new_trees: dict, record: bytes

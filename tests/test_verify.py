@@ -62,12 +62,18 @@ def test_ingest_records_every_published_file(ingested: Path) -> None:
         data = store.get(f"{tree}/{path}")
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (sha, size), path
     record = store.get("records/shishimai.json")
-    assert json.loads(store.get(keys.fixity("shishimai"))) == {
+    body = {
         "kura_fixity": 1,
         "id": "shishimai",
         "algorithm": "sha256",
         "documents": {"records/shishimai.json": [hashlib.sha256(record).hexdigest(), len(record)]},
         "trees": {},
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # sealed: its own sha256 over its other fields, so a changed byte in it is found too
+    assert json.loads(store.get(keys.fixity("shishimai"))) == {
+        **body,
+        "sha256": hashlib.sha256(canonical.encode()).hexdigest(),
     }
 
 
@@ -173,10 +179,12 @@ def test_archives_with_stored_documents_are_upgraded(ingested: Path) -> None:
     fixity = json.loads(store.get(keys.fixity("bonsho")))
     sha = hashlib.sha256(manifest).hexdigest()
     fixity["documents"] = {"iiif/bonsho/manifest.json": [sha, len(manifest)]}
+    fixity.pop("sha256")  # older versions did not seal their fixity documents
     store.put(keys.fixity("bonsho"), json.dumps(fixity).encode())
     assert findings(ingested) == {
         ("bonsho", "unexpected", "iiif/bonsho/manifest.json"),
         ("bonsho", "unrecorded", "records/bonsho.json"),
+        ("bonsho", "unrecorded", "fixity/bonsho.json"),
     }
     summary = run(ingested)
     assert summary.count("unchanged") == 4 and sum(o.tiled for o in summary.outcomes) == 0
@@ -238,3 +246,60 @@ def test_verify_without_a_project_is_one_line(tmp_path: Path) -> None:
     result = kura(tmp_path, "verify")
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1
+
+
+LESSON = """---
+title: 鐘をしらべよう
+audience: kids
+grade: 3
+---
+
+## 鐘
+
+item: bonsho
+
+お寺の鐘です。
+"""
+
+
+def _flip(path: Path, old: bytes, new: bytes) -> None:
+    """Change one value in a file the way a decaying disk or a hand edit would: the JSON
+    still parses, so only a recorded hash can tell."""
+    data = path.read_bytes()
+    assert old in data, (path, old)
+    path.write_bytes(data.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    "key, old, new",
+    [
+        ("records/bonsho.json", "真福寺梵鐘".encode(), "真福寺梵鍾".encode()),
+        ("records/bonsho.json", b'"rights": "http', b'"rights": "ftp'),
+        ("fixity/bonsho.json", b'"kura_fixity": 1', b'"kura_fixity": 2'),
+        ("lessons/bell.json", "お寺の鐘です".encode(), "神社の鐘です".encode()),
+        ("state/collections/bells.json", "梵鐘の記録".encode(), "梵鐘の記緑".encode()),
+        ("state/activity.json", b'"total": ', b'"total": 1'),
+        ("state/activity/page-0.json", b'"Create"', b'"Delete"'),
+    ],
+)
+def test_a_changed_byte_in_anything_public_is_found(
+    ingested: Path, key: str, old: bytes, new: bytes
+) -> None:
+    """Records, the fixity files themselves, and what lessons, collections and the change
+    feed are rendered from: a changed value in any of them fails verify, naming the file."""
+    (ingested / "lessons").mkdir(exist_ok=True)
+    (ingested / "lessons" / "bell.md").write_text(LESSON, "utf-8")
+    (ingested / "collections").mkdir(exist_ok=True)
+    (ingested / "collections" / "bells.toml").write_text(
+        'title = "梵鐘の記録"\n\n[[items]]\nid = "bonsho"\n', "utf-8"
+    )
+    from ingest.curation import compile_curation
+
+    assert not compile_curation(load_config(ingested)).problems
+    before = kura(ingested, "verify")
+    assert before.exit_code == 0, before.output
+    _flip(store_of(ingested).path(key), old, new)
+    result = kura(ingested, "verify")
+    assert result.exit_code == 1, result.output
+    assert key in result.output, result.output
+    assert ("changed", key) in {(f.kind, f.key) for f in verify(store_of(ingested)).findings}
