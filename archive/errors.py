@@ -21,3 +21,7 @@ class ImageError(KuraError):
 
 class StoreError(KuraError):
     """The store refused an operation (bad key, missing key, I/O error)."""
+
+
+class PublishError(KuraError):
+    """Publishing cannot start or finish (no local archive, a refused upload …)."""

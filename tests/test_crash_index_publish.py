@@ -339,7 +339,7 @@ def bucket_is_sound(objects: Objects, versions: list[dict]) -> None:
     """Every object is a finished upload of a version the run starts from or ends at, and
     no document is visible before what it points down at (a collection's manifests, a
     manifest's images and image services, an image service's tiles)."""
-    from archive.publish import phase
+    from archive.publish_sources import phase
 
     for key, (data, etag) in objects.items():
         content = normal(key, data, etag)
@@ -364,7 +364,8 @@ def manifest_is_honest(root: Path, target: str, objects: Objects) -> int:
     are unchanged) names an object with exactly the bytes published for it now. Returns the
     number of entries checked."""
     from archive.config import load_config
-    from archive.publish import Publisher, PublishManifest, local_sources, rendered_sources
+    from archive.publish import Publisher, PublishManifest
+    from archive.publish_sources import local_sources, rendered_sources
     from archive.s3store import S3Store
     from manifests.documents import Documents
     from manifests.urls import Urls
