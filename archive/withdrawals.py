@@ -33,7 +33,7 @@ from typing import Any
 
 from archive import keys
 from archive.errors import StoreError
-from archive.fixity import entry
+from archive.fixity import entry, seal
 from archive.i18n import pick
 from archive.record import (
     load_record,
@@ -133,7 +133,7 @@ def _write_record(store: Any, record: dict) -> None:
         fixity = json.loads(store.get(keys.fixity(item_id)))
         if isinstance(fixity, dict) and isinstance(fixity.get("documents"), dict):
             fixity["documents"][keys.record(item_id)] = entry(data)
-            store.put(keys.fixity(item_id), to_json(fixity), durable=True)
+            store.put(keys.fixity(item_id), to_json(seal(fixity)), durable=True)
     write_record(store, record)
 
 
