@@ -17,7 +17,8 @@ from archive import __version__
 from archive.config import Config
 from archive.errors import KuraError
 from archive.i18n import current_lang, pick
-from manifests.urls import Urls
+from kura.context import project_config, project_dir, writing_config
+from kura.publishing import export, publish
 
 
 class KuraGroup(click.Group):
@@ -27,27 +28,6 @@ class KuraGroup(click.Group):
         except KuraError as exc:
             click.echo(f"{pick('エラー', 'error')}: {exc}", err=True)
             ctx.exit(1)
-
-
-def _project(ctx: click.Context) -> Path:
-    return Path(ctx.obj["dir"])
-
-
-def _config(ctx: click.Context):
-    from archive.config import load_config
-
-    return load_config(_project(ctx))
-
-
-def _writing(ctx: click.Context, command: str, *, dry_run: bool = False):
-    """The project's config, with its write lock held until the command ends (one writer at
-    a time; a second one exits at once naming the running one). A dry run writes nothing."""
-    from archive.lock import project_lock
-
-    config = _config(ctx)
-    if not dry_run:
-        ctx.with_resource(project_lock(config.root, command))
-    return config
 
 
 @click.group(cls=KuraGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,6 +60,10 @@ def cli(ctx: click.Context, directory: Path, lang: str | None, endpoint_url: str
     if endpoint_url:  # boto3's own variable, so ingest workers and every store see it
         os.environ["AWS_ENDPOINT_URL_S3"] = endpoint_url
     ctx.obj = {"dir": directory}
+
+
+cli.add_command(export)
+cli.add_command(publish)
 
 
 @cli.command()
@@ -165,7 +149,7 @@ def ingest(
     """台帳とスキャンから IIIF タイル・マニフェスト・レコードを作る / ingest the sheet and scans."""
     from ingest.pipeline import Ingest, IngestOptions
 
-    config = _writing(ctx, "ingest", dry_run=dry_run)
+    config = writing_config(ctx, "ingest", dry_run=dry_run)
     options = IngestOptions(jobs=jobs, only=list(only), dry_run=dry_run, progress=progress)
     summary = Ingest(config, options).run()
     for problem in summary.problems:
@@ -211,7 +195,7 @@ def _report_missing(ctx: click.Context, missing: list[tuple[str, str]]) -> None:
         click.echo(f"  {item_id}\t{title}")
     click.echo(
         pick("取り下げるには: ", "to withdraw them: ")
-        + withdraw_command([i for i, _ in missing], str(_project(ctx)))
+        + withdraw_command([i for i, _ in missing], str(project_dir(ctx)))
     )
 
 
@@ -244,7 +228,7 @@ def index(ctx: click.Context) -> None:
     from records/ and publish lessons/ and collections/."""
     from archive.search import rebuild
 
-    config = _writing(ctx, "index")
+    config = writing_config(ctx, "index")
     click.echo(rebuild(config.root).line())
     if _compile_curation(config):
         sys.exit(1)
@@ -302,7 +286,7 @@ def search(
     from archive.search import search as run_search
 
     result = run_search(
-        _config(ctx).root, query, _filters(filters), sort, page, limit, lang=current_lang()
+        project_config(ctx).root, query, _filters(filters), sort, page, limit, lang=current_lang()
     )
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
@@ -352,7 +336,7 @@ def withdraw(ctx: click.Context, ids: tuple[str, ...], reason: str, undo: bool) 
     from archive.events import record_changes
     from archive.store import open_store
 
-    config = _writing(ctx, "withdraw")
+    config = writing_config(ctx, "withdraw")
     store = open_store(config.store, config.root)
     change = withdrawals.restore if undo else withdrawals.withdraw
     report = change(store, list(ids), reason)
@@ -408,7 +392,7 @@ def verify(
     from archive.fixity import verify as audit
     from archive.store import open_store
 
-    config = _config(ctx)
+    config = project_config(ctx)
     store = open_store(config.store, config.root)
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(unit="件", disable=not show, file=sys.stderr, desc="verify") as bar:
@@ -421,193 +405,6 @@ def verify(
         click.echo(report.line())
     if not report.ok:
         sys.exit(1)
-
-
-@cli.group()
-def export() -> None:
-    """保存・提供用に書き出す / export items for deposit elsewhere."""
-
-
-@export.command("bag")
-@click.argument("ids", nargs=-1, required=True, metavar="ID…")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="バッグを作るフォルダ (ID ごとに1つ) / folder to write the bags in (one per ID)",
-)
-@click.pass_context
-def export_bag(ctx: click.Context, ids: tuple[str, ...], output: Path) -> None:
-    """資料のマスターとレコードを BagIt バッグにする / write BagIt bags of items' masters and records."""
-    from archive.bag import BagError, bag_line
-    from archive.bag import export_bag as make_bag
-    from archive.store import open_store
-
-    config = _config(ctx)
-    store = open_store(config.store, config.root)
-    failed = 0
-    for item_id in dict.fromkeys(ids):
-        try:
-            click.echo(bag_line(item_id, make_bag(store, item_id, output, config)))
-        except BagError as exc:
-            failed += 1
-            click.echo(f"{pick('エラー', 'error')}: {exc}", err=True)
-    if failed:
-        sys.exit(1)
-
-
-@export.command("opendata")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="書き出すファイル (既定: ストアの opendata/…csv) / file to write (default: opendata/…csv in the store)",
-)
-@click.option(
-    "--base-url",
-    default=None,
-    metavar="URL",
-    help="画像と資料ページの URL の基点 (既定: kura.toml の base_url) / base of image and page URLs",
-)
-@click.pass_context
-def export_opendata(ctx: click.Context, output: Path | None, base_url: str | None) -> None:
-    """自治体標準オープンデータセット「文化財一覧」の CSV を書き出す / write the 文化財一覧 open-data CSV."""
-    from archive.opendata import identity_warning, opendata_csv, opendata_key
-    from archive.store import open_store
-
-    config = _writing(ctx, "export opendata", dry_run=output is not None)
-    store = open_store(config.store, config.root)
-    data = opendata_csv(store, config, _public_urls(config, base_url))
-    rows = data.count(b"\r\n") - 1
-    if output is None:
-        store.put(opendata_key(config), data, durable=True)
-        where = f"{config.store}/{opendata_key(config)}"
-    else:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise KuraError(f"{output}: 書き込めません / cannot write: {exc.strerror}") from exc
-        where = str(output)
-    if warning := identity_warning(config):
-        click.echo(warning, err=True)
-    click.echo(
-        pick(f"文化財一覧: {rows} 件 → {where}", f"cultural properties: {rows} rows → {where}")
-    )
-
-
-@cli.command()
-@click.option(
-    "--to",
-    "target",
-    required=True,
-    metavar="s3://BUCKET/PREFIX | DIR",
-    help="公開先: バケットと接頭辞、またはフォルダー (パスか file:///…; マスター・state/・設定は入れない) / "
-    "where to publish: a bucket and key prefix, or a folder (a path or file:///…; never masters, state/ or settings)",
-)
-@click.option(
-    "--base-url",
-    default=None,
-    metavar="URL",
-    help="公開 URL の基点 (CDN やバケットの URL; 既定: kura.toml の public_url); JSON の id をこれに書き換える / the public base URL (default: kura.toml's public_url); JSON ids are rewritten to it",
-)
-@click.option(
-    "--endpoint-url",
-    default=None,
-    metavar="URL",
-    help="S3 互換ストレージのエンドポイント (既定: AWS の設定) / S3-compatible endpoint (default: boto3's settings)",
-)
-@click.option(
-    "--delete",
-    is_flag=True,
-    help="手元にないキーを公開先から消す / delete keys at the target that the archive no longer has",
-)
-@click.option(
-    "--set-cors",
-    is_flag=True,
-    help="IIIF に必要な CORS 規則をバケットに設定 / set the bucket CORS rule IIIF viewers need",
-)
-@click.option(
-    "--public-read",
-    is_flag=True,
-    help="公開ファイル (iiif/ records/ lessons/ activity/ opendata/) を誰でも読めるバケットポリシーを設定 (一覧とマスターは非公開のまま) / set a bucket policy letting anyone GET the published files (no listing, never masters)",
-)
-@click.option("--masters", is_flag=True, help="マスター画像も送る / also publish the kept masters")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=16,
-    show_default=True,
-    help="同時アップロード数 / parallel uploads",
-)
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="送るものを数えるだけ (認証情報がなくても前回の公開記録と比べる) / count what would be sent, send nothing "
-    "(without credentials: against the last publish manifest)",
-)
-@click.option(
-    "--check-all",
-    is_flag=True,
-    help="前回そろって公開した画像のフォルダーも、バケットのキーを一つずつ確かめる (遅い) / "
-    "compare every key of the bucket, also in image folders the last publish left complete (slow)",
-)
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="進行状況バー (既定: 端末のときだけ) / progress bar (default: on a terminal)",
-)
-@click.pass_context
-def publish(
-    ctx: click.Context,
-    target: str,
-    base_url: str | None,
-    endpoint_url: str | None,
-    delete: bool,
-    set_cors: bool,
-    public_read: bool,
-    masters: bool,
-    jobs: int,
-    dry_run: bool,
-    check_all: bool,
-    progress: bool | None,
-) -> None:
-    """アーカイブを S3 互換ストレージかフォルダーへ差分公開する / publish the archive to S3 or a folder (only what changed)."""
-    from archive.opendata import identity_warning
-    from archive.publish import Publisher
-    from archive.store import open_store
-    from manifests.documents import Documents
-
-    config = _writing(ctx, "publish", dry_run=dry_run)
-    base_url = base_url or config.public_url
-    if not base_url:
-        raise click.UsageError(
-            pick(
-                "--base-url を指定するか kura.toml に public_url を書いてください",
-                "give --base-url, or set public_url in kura.toml",
-            )
-        )
-    store = open_store(config.store, config.root)
-    publisher = Publisher(
-        config,
-        target,
-        Documents(store, config, _public_urls(config, base_url)),
-        endpoint_url=endpoint_url,
-        delete=delete,
-        set_cors=set_cors,
-        public_read=public_read,
-        masters=masters,
-        workers=jobs,
-        dry_run=dry_run,
-        check_all=check_all,
-        progress=progress,
-    )
-    outcome = publisher.run()
-    if warning := identity_warning(config):  # the open-data CSV was published as it is
-        click.echo(warning, err=True)
-    click.echo(outcome.line())
 
 
 @cli.command()
@@ -634,10 +431,11 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> 
     from archive.search.indexer import refresh_stale
     from viewer.serve import serve_dev, serve_project
 
+    config = project_config(ctx)
     stats = None
     try:
-        with project_lock(_config(ctx).root, "serve (index)"):
-            stats = refresh_stale(_config(ctx).root)  # an index of an older Kura: rebuilt once
+        with project_lock(config.root, "serve (index)"):
+            stats = refresh_stale(config.root)  # an index of an older Kura: rebuilt once
     except ProjectBusy as busy:  # a writer is at work: it updates the index itself
         click.echo(str(busy), err=True)
     if stats is not None:
@@ -647,9 +445,9 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> 
             err=True,
         )
     if dev:
-        serve_dev(_config(ctx), host, port)
+        serve_dev(config, host, port)
     else:
-        serve_project(_config(ctx), host, port, threads=threads)
+        serve_project(config, host, port, threads=threads)
 
 
 @cli.command()
@@ -681,12 +479,3 @@ def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
 
 def main() -> None:
     cli(prog_name="kura")
-
-
-def _public_urls(config: Config, base_url: str | None) -> Urls:
-    """The addresses of what is published: the files at ``base_url`` (or kura.toml's
-    ``public_url``); pages at kura.toml's ``base_url`` when the site has both, else there too."""
-    files = (base_url or config.public_url or config.base_url).rstrip("/")
-    if config.public_url:
-        return Urls(config.base_url, files)
-    return Urls(files)
