@@ -303,3 +303,36 @@ def test_a_changed_byte_in_anything_public_is_found(
     assert result.exit_code == 1, result.output
     assert key in result.output, result.output
     assert ("changed", key) in {(f.kind, f.key) for f in verify(store_of(ingested)).findings}
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "extra"])
+def test_ingest_repairs_a_damaged_tree_it_thinks_unchanged(ingested: Path, damage: str) -> None:
+    """A tile lost, cut short or a stray file in a tree: verify fails, a plain ingest notices
+    it from the listing (no sha256 read), says so in one warning, tiles that page again, and
+    verify passes. A dry run only reports."""
+    store = store_of(ingested)
+    tree = tree_of(ingested, "bonsho")
+    tile = next(k for k in store.list(tree) if k.endswith(".jpg") and "/full/" not in k)
+    before = store.get(tile)
+    path = store.path(tile)
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(before[: len(before) // 2])
+    else:
+        (path.parent / "stray.jpg").write_bytes(b"\xff\xd8junk")
+    assert kura(ingested, "verify").exit_code == 1
+    dry = Ingest(load_config(ingested), IngestOptions(jobs=1, dry_run=True)).run()
+    assert any(p.item_id == "bonsho" and p.level == "warning" for p in dry.problems)
+    assert kura(ingested, "verify").exit_code == 1  # a dry run changes nothing
+    summary = run(ingested)
+    warnings = [p for p in summary.problems if p.item_id == "bonsho"]
+    assert [p.message_en for p in warnings] == [
+        "bonsho: tiles missing or changed; tiling again (1 images)"
+    ]
+    assert sum(o.tiled for o in summary.outcomes) == 1
+    assert store.get(tile) == before  # the same bytes as first written
+    result = kura(ingested, "verify")
+    assert result.exit_code == 0, result.output
+    again = run(ingested)
+    assert sum(o.tiled for o in again.outcomes) == 0 and not again.problems
