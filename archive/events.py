@@ -24,6 +24,7 @@ from archive import keys
 from archive.errors import StoreError
 from archive.fixity import seal
 from archive.record import iter_published, to_json
+from archive.store import json_names
 
 PAGE_SIZE = 100
 STATE_KEY = keys.event_log()
@@ -65,12 +66,9 @@ def published(store: Any) -> dict[str, str]:
         if r.get("pages")
     }
     for prefix, kind in (("lessons", "lesson"), ("state/collections", "collection")):
-        for key in store.list(prefix):
-            name = key.removeprefix(f"{prefix}/")
-            if "/" in name or not name.endswith(".json") or name.startswith(("_", ".")):
-                continue
+        for name in json_names(store, prefix):
             try:
-                found[f"{kind}:{name.removesuffix('.json')}"] = _digest(store.get(key))
+                found[f"{kind}:{name}"] = _digest(store.get(f"{prefix}/{name}.json"))
             except StoreError:
                 continue
     return found

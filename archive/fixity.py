@@ -29,6 +29,7 @@ from archive import keys
 from archive.errors import StoreError
 from archive.i18n import pick
 from archive.record import record_ids
+from archive.store import json_names
 
 FIXITY_VERSION = 1
 NOT_ITEMS = ("collection", "lesson", "activity")  # iiif/ folders that are not items
@@ -311,10 +312,9 @@ class _Audit:
     def curation(self) -> None:
         """The files lessons, collections and the change feed are rendered from."""
         for prefix in ("lessons", "state/collections", "state/activity"):
-            for key in self.store.list(prefix):
-                name = key.rsplit("/", 1)[-1]
-                readable = key.endswith(".json") and not name.startswith(("_", "."))
-                if readable and (data := self.json("", key)) is not None:
+            for name in json_names(self.store, prefix):
+                key = f"{prefix}/{name}.json"
+                if (data := self.json("", key)) is not None:
                     self.sealed("", key, data)
         log = keys.event_log()
         if self.store.exists(log) and (data := self.json("", log)) is not None:

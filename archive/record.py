@@ -14,6 +14,7 @@ from typing import Any
 
 from archive import keys
 from archive.errors import StoreError
+from archive.store import json_names
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,7 @@ def load_record(store: Any, item_id: str) -> dict | None:
 
 def record_ids(store: Any) -> list[str]:
     """The ids of every stored record, sorted."""
-    found = []
-    for key in store.list("records"):
-        name = key.removeprefix("records/")
-        if "/" not in name and name.endswith(".json") and not name.startswith("."):
-            found.append(name.removesuffix(".json"))
-    return sorted(found)
+    return json_names(store, "records")
 
 
 def iter_records(store: Any) -> Iterator[dict]:

@@ -229,6 +229,17 @@ class LocalStore:
         return removed
 
 
+def json_names(store: Store, prefix: str) -> list[str]:
+    """The names (without ``.json``) of the JSON files directly in ``prefix``, sorted; files
+    starting with ``_`` (bookkeeping) or ``.`` are not documents."""
+    names = []
+    for key in store.list(prefix):
+        name = key.removeprefix(f"{prefix}/")
+        if "/" not in name and name.endswith(".json") and not name.startswith(("_", ".")):
+            names.append(name.removesuffix(".json"))
+    return sorted(names)
+
+
 def open_store(spec: str, root: Path, *, endpoint_url: str | None = None) -> Store:
     """The store named in kura.toml: a folder (relative to the project) or ``s3://bucket/prefix``
     (an ``S3Store``; its endpoint from ``endpoint_url`` or boto3's standard sources)."""

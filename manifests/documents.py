@@ -25,6 +25,7 @@ from archive.curated import CuratedCollection
 from archive.errors import StoreError
 from archive.lessons import Lesson
 from archive.record import iter_published, load_published, page_of
+from archive.store import json_names
 from manifests.collection import build_top_collection
 from manifests.feed import feed_collection, feed_page
 from manifests.item import build_manifest
@@ -179,12 +180,7 @@ class Documents:
         return [n for n in self._names("state/collections") if n != "top"]
 
     def _names(self, prefix: str) -> list[str]:
-        names = []
-        for key in self.store.list(prefix):
-            name = key.removeprefix(f"{prefix}/")
-            if "/" not in name and name.endswith(".json") and not name.startswith(("_", ".")):
-                names.append(name.removesuffix(".json"))
-        return sorted(names)
+        return json_names(self.store, prefix)
 
     def _json(self, key: str) -> dict | None:
         try:

@@ -11,7 +11,6 @@ from typing import Any
 from manifests.urls import Urls
 
 CONTEXT = "http://iiif.io/api/discovery/1/context.json"
-MEDIA_TYPE = f'application/ld+json;profile="{CONTEXT}"'
 
 
 def changed_object(obj: dict, urls: Urls) -> dict:

@@ -50,8 +50,3 @@ def page_images(record: dict, urls: Urls) -> list[PageImage]:
         size = listed[-1] if listed else (page["width"], page["height"])
         images.append(_page_image(record["id"], page, size, urls))
     return images
-
-
-def info_url(urls: Urls, item_id: str, image: str) -> str:
-    """A page's ``info.json``: by the Image API, ``{service id}/info.json``."""
-    return urls.info(item_id, image)

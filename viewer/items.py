@@ -18,7 +18,7 @@ from viewer.content_state import shared_view
 from viewer.discovery import item_jsonld
 from viewer.downloads import page_downloads
 from viewer.errors import withdrawn_check
-from viewer.images import info_url, page_images, thumbnail
+from viewer.images import page_images, thumbnail
 from viewer.state import request_urls, served
 from viewer.vocabulary import english_value
 
@@ -120,7 +120,7 @@ def show(item_id: str) -> str:
     viewer = None
     if manifest:
         viewer = {
-            "tiles": json.dumps([info_url(urls, item_id, p["image"]) for p in raw_pages]),
+            "tiles": json.dumps([urls.info(item_id, p["image"]) for p in raw_pages]),
             "canvases": json.dumps(canvases),
             "manifest": manifest,
             "direction": record.get("viewing_direction") or "left-to-right",

@@ -25,11 +25,12 @@ from archive.curation_files import LESSON_ID
 from archive.errors import StoreError
 from archive.furigana import furigana_html, furigana_text
 from archive.lessons import Lesson, Step
+from archive.store import json_names
 from manifests.lesson import AUDIENCE_LABELS
 from manifests.tiles import level_tiles, scale_factors
 from manifests.urls import Urls
 from viewer import prefs
-from viewer.images import info_url, thumbnail
+from viewer.images import thumbnail
 from viewer.state import request_urls, served
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
@@ -49,11 +50,8 @@ def load_lesson(lid: str) -> Lesson | None:
 
 def all_lessons() -> list[Lesson]:
     found = []
-    for key in served().store.list("lessons"):
-        name = key.removeprefix("lessons/")
-        if "/" in name or not name.endswith(".json"):
-            continue
-        if lesson := load_lesson(name.removesuffix(".json")):
+    for name in json_names(served().store, "lessons"):
+        if lesson := load_lesson(name):
             found.append(lesson)
     return sorted(found, key=lambda x: (x.audience != "kids", x.grade or 9, x.id))
 
@@ -245,7 +243,7 @@ def step(lid: str, n: int) -> str:
     if found:
         record, page = found
         viewer = {
-            "tile": info_url(urls, current.item, page["image"]),
+            "tile": urls.info(current.item, page["image"]),
             "region": ",".join(map(str, current.region or ())),
             "closer": ",".join(map(str, current.closer or ())),
             "width": page["width"],
