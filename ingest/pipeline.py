@@ -33,11 +33,11 @@ from archive.config import Config, Limits
 from archive.errors import ImageError, KuraError, StoreError
 from archive.events import record_changes
 from archive.fixity import entry, fixity_document, seal_holds, tree_hashes
-from archive.keys import TEMP_MARK
 from archive.model import Item, Problem
 from archive.record import load_record, to_json, withdrawal, write_record
 from archive.store import open_store
 from archive.withdrawals import not_in_sheet
+from ingest.repair import find_damage
 from ingest.runlog import RunLog, now_iso, relative
 from ingest.summary import IngestSummary, ItemOutcome
 
@@ -127,16 +127,6 @@ def metadata_of(item: Item) -> dict:
         "keywords": item.split("キーワード"),
         "designations": item.split("文化財分類"),
     }
-
-
-def _repair_problem(sheet: str, item_id: str, damaged: list[str]) -> Problem:
-    return Problem(
-        "warning",
-        sheet,
-        f"{item_id}: タイルの欠落・変化を見つけたので作り直します ({len(damaged)} 画像)",
-        f"{item_id}: tiles missing or changed; tiling again ({len(damaged)} images)",
-        item_id=item_id,
-    )
 
 
 def _with_row_fingerprint(
@@ -296,6 +286,7 @@ class IngestOptions:
     only: list[str] = field(default_factory=list)
     dry_run: bool = False
     progress: bool | None = None  # None = only on a terminal
+    check: bool = False  # also hash every tile of unchanged items (``kura ingest --check``)
 
 
 class Ingest:
@@ -343,19 +334,21 @@ class Ingest:
             if withdrawal(old):  # kura withdraw took it out: the row does not bring it back
                 summary.outcomes.append(ItemOutcome(item.id, "withdrawn"))
                 continue
+            damage = find_damage(self.store, old, self.options.check) if old else None
+            if damage:  # changed behind Kura: built again from the sheet and the scans
+                summary.problems.append(damage.problem(summary.sheet))
+                if damage.record:  # its fingerprint and scan hashes no longer vouch for it
+                    old = {**old, "fingerprint": None, "files": []}
+                if not self.options.dry_run:
+                    for name in damage.trees:  # tiled again from the scan, as a new tree is
+                        self.store.delete_tree(keys.image(item.id, name))
             try:
                 states = _file_states(item, self.config.root, old)
             except OSError as exc:
                 summary.outcomes.append(ItemOutcome(item.id, "failed", error=f"{exc}"))
                 continue
             planned[item.id] = (item, old)
-            if not self._images_current(old, states):
-                jobs.append(self._job(item, states))
-            elif damaged := self._damaged_trees(old):  # a tile lost or changed behind Kura
-                summary.problems.append(_repair_problem(summary.sheet, item.id, damaged))
-                if not self.options.dry_run:
-                    for name in damaged:  # tiled again from the scan, as a new tree would be
-                        self.store.delete_tree(keys.image(item.id, name))
+            if damage or not self._images_current(old, states):
                 jobs.append(self._job(item, states))
         for number, item_id in sheet.failed:  # each failed row once, a duplicate ID's too
             if not self.options.only or item_id in self.options.only:
@@ -417,32 +410,6 @@ class Ingest:
         return all(
             self.store.exists(keys.info(old["id"], p["image"])) for p in old.get("pages", [])
         )
-
-    def _damaged_trees(self, old: dict) -> list[str]:
-        """The item's tile trees whose files are not those ingest wrote: a file missing, an
-        unexpected one, or a size that differs from the fixity record (cheap: a listing, no
-        reading; ``kura verify`` compares sha256). Only for a local store."""
-        if not hasattr(self.store, "stats"):
-            return []
-        try:
-            trees = json.loads(self.store.get(keys.fixity(old["id"]))).get("trees") or {}
-        except (StoreError, ValueError, AttributeError):
-            return []
-        damaged = []
-        for page in old.get("pages", []):
-            recorded = trees.get(page["image"])
-            if not isinstance(recorded, dict):
-                continue  # nothing to compare with
-            prefix = keys.image(old["id"], page["image"])
-            found = {
-                key[len(prefix) + 1 :]: size
-                for key, size, _mtime in self.store.stats(prefix)
-                if TEMP_MARK not in key
-            }
-            wanted = {path: entry[1] for path, entry in recorded.items()}
-            if found != wanted:
-                damaged.append(page["image"])
-        return damaged
 
     def _job(self, item: Item, states: list[FileState]) -> ImageJob:
         return ImageJob(

@@ -137,6 +137,11 @@ def init(
     default=None,
     help="進行状況バー (既定: 端末のときだけ) / progress bar (default: on a terminal)",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="変わっていない資料のタイルも sha256 で固定性記録と照合し、違うページを作り直す (大きさが同じ変化も見つかる) / also hash every tile of unchanged items against the fixity record and tile damaged pages again",
+)
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -145,12 +150,15 @@ def ingest(
     dry_run: bool,
     report: Path | None,
     progress: bool | None,
+    check: bool,
 ) -> None:
     """台帳とスキャンから IIIF タイル・マニフェスト・レコードを作る / ingest the sheet and scans."""
     from ingest.pipeline import Ingest, IngestOptions
 
     config = writing_config(ctx, "ingest", dry_run=dry_run)
-    options = IngestOptions(jobs=jobs, only=list(only), dry_run=dry_run, progress=progress)
+    options = IngestOptions(
+        jobs=jobs, only=list(only), dry_run=dry_run, progress=progress, check=check
+    )
     summary = Ingest(config, options).run()
     for problem in summary.problems:
         click.echo(problem.line(), err=True)
