@@ -35,6 +35,7 @@ from archive.events import record_changes
 from archive.fixity import entry, fixity_document, seal_holds, tree_hashes
 from archive.model import Item, Problem
 from archive.record import load_record, to_json, withdrawal, write_record
+from archive.renames import case_renames
 from archive.store import open_store
 from archive.withdrawals import not_in_sheet
 from ingest.repair import find_damage
@@ -313,6 +314,13 @@ class Ingest:
         log = RunLog.open(self.config.root, started_at, summary, self.options)
         failed_rows = {p.item_id for p in sheet.problems if p.level == "error" and p.item_id}
         items = self._selected(sheet.items, summary)
+        renames = case_renames(self.store, items, summary.sheet)  # abc → ABC: refused
+        for rename in renames:
+            summary.problems.append(rename.problem)
+            failed = ItemOutcome(rename.item.id, "failed", error="sheet", row=rename.item.row)
+            summary.outcomes.append(failed)
+        items = [i for i in items if i.id not in {r.item.id for r in renames}]
+        failed_rows |= {r.stored for r in renames}  # its row is there, spelt differently
         if not self.options.only and not any(
             p.level == "error" and p.row is None for p in sheet.problems
         ):  # items whose rows are gone: reported with the command, never withdrawn here
