@@ -232,6 +232,11 @@ class IndexArrays:
     def _all(self) -> Hits:
         return np.arange(self.size, dtype=np.int64), np.zeros(self.size)
 
+    def term_scores(self, field: str, text: str) -> Hits:
+        """The documents holding ``text`` in ``field`` (deleted ones included) and each one's
+        score as a query of that term alone gives it (what the static index stores)."""
+        return self._term(field, text, 1.0)
+
     def _term(self, field: str, text, boost: float) -> Hits:
         if field not in self.schema:
             return _NONE

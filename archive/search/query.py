@@ -369,7 +369,7 @@ def build(parsed: ParsedQuery, thesaurus: Thesaurus | None = None) -> Q.Query:
 
 # -- when nothing is found -----------------------------------------------------------------
 
-_FILLER = {
+FILLER = {
     # what a question is made of, not what it is about
     "こと", "もの", "ところ", "どこ", "なに", "何", "いつ", "誰", "だれ", "どれ", "どう",
     "どんな", "ため", "よう", "とき", "時", "ほう", "方", "辺り", "中", "たち", "達",
@@ -384,7 +384,7 @@ _FILLER = {
     "the", "a", "an", "of", "in", "on", "for", "from", "with", "about", "and", "or", "to",
     "show", "me", "find", "search", "any", "some", "is", "are", "there", "what", "where",
 }  # fmt: skip
-_SUFFIXES = set("帳図書状記誌碑塔像堂門絵跡址寺社宮院家村町")
+SUFFIXES = set("帳図書状記誌碑塔像堂門絵跡址寺社宮院家村町")
 """One-character words that stand for a kind of thing at the end of a compound (祭礼帳)."""
 _CONTENT_POS = ("名詞", "動詞", "形容詞", "形状詞", "接尾辞")
 _FUNCTION_POS = (
@@ -401,11 +401,11 @@ def content_words(word: str) -> list[str]:
     """The words a query word is about: Sudachi's nouns, verbs and adjectives, question
     words, requests and "old" left out (昔の駅前の写真を見たい → 駅前, 写真)."""
     if _latin(word) is not None:
-        return [w for w in _tokens(word) if w.lower() not in _FILLER]
+        return [w for w in _tokens(word) if w.lower() not in FILLER]
     out = [
         m.surface
         for m in morphemes(word, mode="C")
-        if m.pos not in _FUNCTION_POS and m.surface not in _FILLER and m.normalized not in _FILLER
+        if m.pos not in _FUNCTION_POS and m.surface not in FILLER and m.normalized not in FILLER
     ]
     kept = (normalize(w) for w in out if w.strip())
     kept = (w for w in kept if not (len(w) == 1 and kana_only(w)))  # お of おてら, alone
@@ -419,7 +419,7 @@ def compound_parts(word: str) -> list[str]:
     if len(word) < 3 or kana_only(word) or _latin(word) is not None:
         return []
     parts = [m.surface for m in morphemes(word, mode="A")]
-    if len(parts) < 2 or not all(len(p) >= 2 or p in _SUFFIXES for p in parts):
+    if len(parts) < 2 or not all(len(p) >= 2 or p in SUFFIXES for p in parts):
         return []
     return [normalize(p) for p in parts]
 
@@ -461,7 +461,7 @@ def _relaxed_parts(
     parts: list[Q.Query] = []
     for raw in parsed.words:
         word = normalize(raw)
-        if word in _FILLER:  # "old" kimono, "local" festivals
+        if word in FILLER:  # "old" kimono, "local" festivals
             continue
         rest, known = thesaurus.find_in(word) if thesaurus is not None else (word, [])
         for typed in known:  # people's words inside the query: むかしの【のうぐ】

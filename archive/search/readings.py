@@ -200,7 +200,7 @@ def reading(text: str) -> str:
 
 # Hepburn, Kunrei and Nihon-shiki, long vowels written or not, folded to one spelling: the
 # order matters (tch before ch, sh before s…). Applied to the index's romaji and to queries.
-_ROMAJI_FOLDS = [
+ROMAJI_FOLDS = [
     (re.compile(r"c(?=ch)"), "t"),  # maccha = matcha → mattya
     (re.compile(r"sh(?=i)"), "s"),  # shi → si
     (re.compile(r"sh"), "sy"),  # sha → sya
@@ -227,7 +227,7 @@ def fold_romaji(latin: str) -> str:
     but letters and digits dropped. ``Musashimurayama``, ``musasi-murayama`` → one word."""
     text = unicodedata.normalize("NFKD", latin.lower())
     text = re.sub(r"[^a-z0-9]", "", "".join(c for c in text if not unicodedata.combining(c)))
-    for pattern, repl in _ROMAJI_FOLDS:
+    for pattern, repl in ROMAJI_FOLDS:
         text = pattern.sub(repl, text)
     return text
 

@@ -36,6 +36,7 @@ from archive.search.why import explain
 
 SORTS = ("relevance", "date", "-date", "id")
 MAX_PER_PAGE = 100
+_UNDATED = 2**31 - 1  # sort_date of an undated item (archive.search.schema)
 _FEW = 3  # a query with fewer hits than this also shows the closest (typos, sentences)
 _FILTER_ALIASES = {
     **{label: name for name, label in FACETS.items()},
@@ -363,8 +364,9 @@ def _page(
         keys: tuple = (rank, -scores[matched])
     elif sort == "date":
         keys = (rank, arrays.sort_date[matched])
-    elif sort == "-date":
-        keys = (-rank, -arrays.sort_date[matched])
+    elif sort == "-date":  # newest first, undated items still last
+        dates = arrays.sort_date[matched]
+        keys = (-rank, -dates, dates == _UNDATED)
     else:
         keys = (rank,)
     wanted = first + count

@@ -68,6 +68,10 @@ class Thesaurus:
                 key = key.replace(word, " ")
         return key.strip(), found
 
+    def table(self) -> dict[str, list[str]]:
+        """Every (normalised) word people type → the records' words (the static search's)."""
+        return {key: list(targets) for key, targets in self._to.items()}
+
     def __len__(self) -> int:
         return len(self._to)
 
