@@ -140,11 +140,86 @@ class Finding:
     def failing(self) -> bool:
         return self.kind in FAILING
 
-    def line(self, lang: str | None = None) -> str:
+    def line(self, lang: str | None = None, project: str = "") -> str:
+        """One line: the item, what was found, the file, and how to repair it (the command
+        names ``project`` with ``-C`` unless it is the current folder)."""
         ja, en = _LABELS[self.kind]
         where = self.item or pick("(資料なし)", "(no item)", lang)
         detail = f" ({self.detail})" if self.detail else ""
-        return f"{where}: {pick(ja, en, lang)}: {self.key}{detail}"
+        repair = self.repair(lang, project)
+        how = f" — {pick('直し方', 'repair', lang)}: {repair}" if repair else ""
+        return f"{where}: {pick(ja, en, lang)}: {self.key}{detail}{how}"
+
+    def repair(self, lang: str | None = None, project: str = "") -> str:
+        """What repairs this finding: a command, or where to restore the file from ("" when
+        nothing needs repair)."""
+        ja, en = _repair(self, _kura(project))
+        return pick(ja, en, lang) if en else ""
+
+
+def _kura(project: str) -> str:
+    import shlex
+
+    return f"kura -C {shlex.quote(project)}" if project and project != "." else "kura"
+
+
+BACKUP = (
+    "バックアップか BagIt の書き出し (kura export bag) から戻す",
+    "restore it from a backup or a BagIt export (kura export bag)",
+)
+
+
+def _repair(f: Finding, kura: str) -> tuple[str, str]:
+    """(ja, en) of how to repair ``f``, by the kind of file (see docs/reliability.md)."""
+    if f.kind == SUPERSEDED or (
+        f.kind == UNRECORDED and f.key.startswith(("iiif/", "state/activity"))
+    ):
+        return "", ""  # kept on purpose; written by an older version (nothing to repair)
+    again = f"{kura} ingest --only {f.item}"  # built again from the sheet and the scans
+    if not f.item:  # a folder or file of no recorded item
+        if f.key.startswith(("lessons/", "state/collections/")):
+            return f"{kura} index", f"{kura} index"
+        if f.key.startswith("state/activity"):  # the history of changes: nothing to rebuild from
+            return (
+                "プロジェクトのバックアップから戻す (変更の記録は他から作り直せません)",
+                "restore it from a backup of the project (the history of changes cannot be rebuilt)",
+            )
+        return (
+            f"台帳にある資料なら {kura} ingest (レコードが作り直されます)、なければストアの外へ移す",
+            f"{kura} ingest if the sheet lists it (its record is written again); otherwise move it out of the store",
+        )
+    if f.key.startswith("masters/"):
+        if f.kind == MISSING:
+            return (
+                f"{again} (scans/ のスキャンが変わっていなければそこから保存し直します)、または{BACKUP[0]}",
+                f"{again} (copies it again from scans/ if the scan there is unchanged), or {BACKUP[1]}",
+            )
+        if f.kind == CHANGED:
+            return (
+                f"このファイルを消して {again} (scans/ のスキャンが変わっていなければそこから保存し直します)、または{BACKUP[0]}",
+                f"delete it and run {again} (copies it again from scans/ if the scan there is unchanged), or {BACKUP[1]}",
+            )
+        return (  # an earlier version whose content no longer matches its folder, or a stranger
+            "以前のスキャンならバックアップから戻す (フォルダー名がその sha256)、Kura が書いたものでなければストアの外へ移す",
+            "restore it from a backup if it is an earlier scan (its folder names its sha256); otherwise move it out of the store",
+        )
+    if f.key.startswith("iiif/") and f.key.count("/") >= 3 and not f.key.endswith("/"):
+        # a file in a page's tile tree
+        if f.kind == INVALID:  # read without a fixity record: tiled again when it is gone
+            tree = "/".join(f.key.split("/")[:3])
+            return f"{tree}/ を消して {again}", f"delete {tree}/ and run {again}"
+        return f"{kura} ingest --check --only {f.item}", f"{kura} ingest --check --only {f.item}"
+    if (
+        f.key.startswith("iiif/")
+        and not f.key.endswith("/")
+        and not f.key.endswith("/manifest.json")
+    ):
+        return (
+            "ストアの外へ移す (Kura が書いたものではありません)",
+            "move it out of the store (Kura did not write it)",
+        )
+    # the record, the fixity record, a tree no page uses, a manifest an older version stored
+    return again, again
 
 
 @dataclass
@@ -179,7 +254,7 @@ class VerifyReport:
             lang,
         )
 
-    def to_json(self) -> dict:
+    def to_json(self, project: str = "") -> dict:
         return {
             "ok": self.ok,
             "items": self.items,
@@ -188,7 +263,7 @@ class VerifyReport:
             "seconds": round(self.seconds, 3),
             "sampled": self.sampled,
             "counts": {kind: self.count(kind) for kind in _LABELS},
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [{**asdict(f), "repair": f.repair("en", project)} for f in self.findings],
         }
 
 

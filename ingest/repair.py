@@ -10,7 +10,10 @@ compares them with the item's fixity record (``fixity/{id}.json``, written by in
 - the record, by sha256 (one small file): a changed record is written again from the sheet
   and the scans (its fingerprint no longer vouches for it);
 - the fixity record itself, by its seal: when it was changed (or cannot be read) nothing it
-  says can be trusted, so every page is tiled again and the record written again.
+  says can be trusted, so every page is tiled again and the record written again;
+- every kept master, by its size against the record (on a store that lists sizes): a missing
+  or cut-short copy is copied again from the scan, which must still have the recorded sha256
+  (a same-size change is for ``kura verify`` to find; see ``Finding.repair``).
 
 Everything damaged is rebuilt from the scans and the sheet, never copied from what is stored.
 """
@@ -36,26 +39,44 @@ class Damage:
     trees: list[str] = field(default_factory=list)  # page trees to tile again
     record: bool = False  # the record differs from the one ingest wrote
     fixity: bool = False  # the fixity record was changed or cannot be read
+    masters: list[str] = field(default_factory=list)  # kept copies missing or cut short
 
     def __bool__(self) -> bool:
-        return bool(self.trees or self.record or self.fixity)
+        return bool(self.trees or self.record or self.fixity or self.masters)
 
     def problem(self, sheet: str) -> Problem:
         """One warning line saying what was found and what is done about it."""
         name = self.item_id
+        ja: list[str] = []
+        en: list[str] = []
         if self.fixity:
-            ja = f"{name}: 固定性記録 ({keys.fixity(name)}) が変わっている(または読めない)ため、全ページのタイルとレコードを作り直します"
-            en = f"{name}: its fixity record ({keys.fixity(name)}) was changed or cannot be read; tiling every page and writing the record again"
-        elif self.record and self.trees:
-            ja = f"{name}: レコードとタイルが取り込み時から変わっているため作り直します ({len(self.trees)} 画像)"
-            en = f"{name}: the record and tiles differ from what ingest wrote; writing them again ({len(self.trees)} images)"
-        elif self.record:
-            ja = f"{name}: レコード ({keys.record(name)}) が取り込み時から変わっているため、台帳とスキャンから作り直します"
-            en = f"{name}: the record ({keys.record(name)}) differs from what ingest wrote; writing it again from the sheet and scans"
+            ja.append(
+                f"固定性記録 ({keys.fixity(name)}) が変わっている(または読めない)ため、全ページのタイルとレコードを作り直します"
+            )
+            en.append(
+                f"its fixity record ({keys.fixity(name)}) was changed or cannot be read; tiling every page and writing the record again"
+            )
         else:
-            ja = f"{name}: タイルの欠落・変化を見つけたので作り直します ({len(self.trees)} 画像)"
-            en = f"{name}: tiles missing or changed; tiling again ({len(self.trees)} images)"
-        return Problem("warning", sheet, ja, en, item_id=name)
+            if self.record:
+                ja.append(
+                    f"レコード ({keys.record(name)}) が取り込み時から変わっているため、台帳とスキャンから作り直します"
+                )
+                en.append(
+                    f"the record ({keys.record(name)}) differs from what ingest wrote; writing it again from the sheet and scans"
+                )
+            if self.trees:
+                ja.append(f"タイルの欠落・変化を見つけたので作り直します ({len(self.trees)} 画像)")
+                en.append(f"tiles missing or changed; tiling again ({len(self.trees)} images)")
+        if self.masters:
+            ja.append(
+                f"保存したマスターの欠落・切れを見つけたのでスキャンから保存し直します ({len(self.masters)} ファイル)"
+            )
+            en.append(
+                f"kept masters missing or cut short; copying them again from the scans ({len(self.masters)} files)"
+            )
+        return Problem(
+            "warning", sheet, f"{name}: " + "。".join(ja), f"{name}: " + "; ".join(en), item_id=name
+        )
 
 
 def find_damage(store: Any, record: dict, check: bool = False) -> Damage:
@@ -64,6 +85,12 @@ def find_damage(store: Any, record: dict, check: bool = False) -> Damage:
     be compared with (its record is written at the end of the run)."""
     item_id = record["id"]
     damage = Damage(item_id)
+    if hasattr(store, "stats"):  # a stat each (no request to a bucket on every run)
+        damage.masters = [
+            f["master"]
+            for f in record.get("files", [])
+            if f.get("master") and store.size(f["master"]) != f.get("size")
+        ]
     try:
         fixity = json.loads(store.get(keys.fixity(item_id)))
     except StoreError:

@@ -405,11 +405,12 @@ def verify(
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(unit="件", disable=not show, file=sys.stderr, desc="verify") as bar:
         report = audit(store, sample=sample, seed=seed, on_item=bar.update)
+    project = str(project_dir(ctx))  # named in the repair commands
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_json(project), ensure_ascii=False, indent=2))
     else:
-        for finding in report.findings:
-            click.echo(finding.line(), err=finding.failing)
+        for finding in report.findings:  # each with how to repair it
+            click.echo(finding.line(project=project), err=finding.failing)
         click.echo(report.line())
     if not report.ok:
         sys.exit(1)

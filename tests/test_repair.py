@@ -144,3 +144,26 @@ def test_a_changed_fixity_record_rebuilds_the_item(ingested: Path, damage: str) 
     assert without_time(record_of(ingested, "sashida-nikki")) == without_time(record)
     verified = kura(ingested, "verify")
     assert verified.exit_code == 0, verified.output
+
+
+@pytest.mark.parametrize("damage", ["deleted", "cut short"])
+def test_a_lost_master_is_copied_again_from_its_scan(ingested: Path, damage: str) -> None:
+    """A kept master missing or shorter than recorded (a stat, no reading): a plain ingest
+    copies it again from the scan (checking its sha256), touching no tile."""
+    store = store_of(ingested)
+    [master] = [f["master"] for f in record_of(ingested, "bonsho")["files"]]
+    before = store.get(master)
+    tiles = tiles_of(ingested, "bonsho")
+    if damage == "deleted":
+        store.path(master).unlink()
+    else:
+        store.path(master).write_bytes(before[:100])
+    assert kura(ingested, "verify").exit_code == 1
+    summary = run(ingested)
+    assert warnings_of(summary, "bonsho") == [
+        "bonsho: kept masters missing or cut short; copying them again from the scans (1 files)"
+    ]
+    assert store.get(master) == before
+    assert tiles_of(ingested, "bonsho") == tiles
+    verified = kura(ingested, "verify")
+    assert verified.exit_code == 0, verified.output
