@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -27,7 +28,9 @@ from typing import NamedTuple
 
 __all__ = [
     "DEFAULT_GRADE",
+    "GRADES",
     "Segment",
+    "every_grade",
     "furigana_html",
     "furigana_text",
     "kanji_grade",
@@ -344,10 +347,79 @@ def _ruby(seg: Segment) -> str:
 
 
 def furigana_text(
-    text: str, grade: int = DEFAULT_GRADE, readings: Mapping[str, str] | None = None
+    text: str, grade: int | None = DEFAULT_GRADE, readings: Mapping[str, str] | None = None
 ) -> str:
-    """Plain text as HTML (escaped) with ``<ruby>`` on the kanji not yet taught in ``grade``."""
+    """Plain text as HTML (escaped) with ``<ruby>`` on the kanji not yet taught in ``grade``
+    (``None``: for every grade at once, see ``every_grade``)."""
+    if grade is None:
+        return every_grade(text, readings)
     return "".join(_ruby(s) for s in segments(text, grade, readings))
+
+
+GRADES = range(1, 7)
+
+
+def every_grade(text: str, readings: Mapping[str, str] | None = None) -> str:
+    """``text`` as HTML that shows, for each grade, exactly what ``furigana_text`` gives for
+    it, when the page says which grade (a static site, where the reader picks the grade in
+    the browser): what reads the same in every grade is written once; each stretch that
+    differs is written once per distinct rendering, as ``<span class="fg" data-fg="1 2">``
+    naming the grades it is for (the stylesheet shows the one for ``<html data-grade>``).
+
+    The text is cut only where no grade has a ruby across the cut, so every ruby stays
+    whole and the stretches of one grade, joined, are that grade's rendering.
+    """
+    by_grade = {g: segments(text, g, readings) for g in GRADES}
+    inside: set[int] = set()  # positions strictly inside some grade's ruby
+    cuts = {0, len(text)}
+    for segs in by_grade.values():
+        at = 0
+        for seg in segs:
+            end = at + len(seg.text)
+            if seg.reading is not None:
+                inside.update(range(at + 1, end))
+            cuts.update((at, end))
+            at = end
+    points = sorted(cuts - inside)
+    out: list[str] = []
+    differing: dict[int, list[str]] = {}
+
+    def flush() -> None:
+        if not differing:
+            return
+        shown: dict[str, list[int]] = {}
+        for g, parts in differing.items():
+            shown.setdefault("".join(parts), []).append(g)
+        for markup, grades in shown.items():
+            out.append(f'<span class="fg" data-fg="{" ".join(map(str, grades))}">{markup}</span>')
+        differing.clear()
+
+    for start, end in itertools.pairwise(points):
+        pieces = {g: _clipped(segs, start, end) for g, segs in by_grade.items()}
+        if len(set(pieces.values())) == 1:
+            flush()
+            out.append(pieces[GRADES[0]])
+        else:
+            for g, piece in pieces.items():
+                differing.setdefault(g, []).append(piece)
+    flush()
+    return "".join(out)
+
+
+def _clipped(segs: list[Segment], start: int, end: int) -> str:
+    """The markup of ``segs`` between two text positions (no ruby crosses either)."""
+    out, at = [], 0
+    for seg in segs:
+        seg_end = at + len(seg.text)
+        if seg_end > start and at < end:
+            if seg.reading is None:
+                out.append(html.escape(seg.text[max(start - at, 0) : end - at]))
+            else:
+                out.append(_ruby(seg))
+        at = seg_end
+        if at >= end:
+            break
+    return "".join(out)
 
 
 _TAG = re.compile(r"(<[^>]*>)")
@@ -355,7 +427,7 @@ _SKIP = {"ruby", "rt", "rp", "code", "pre", "script", "style", "textarea", "kbd"
 
 
 def furigana_html(
-    markup: str, grade: int = DEFAULT_GRADE, readings: Mapping[str, str] | None = None
+    markup: str, grade: int | None = DEFAULT_GRADE, readings: Mapping[str, str] | None = None
 ) -> str:
     """Well-formed (sanitised) HTML with ``<ruby>`` added in its text, never inside tags,
     existing ruby, code or attributes."""

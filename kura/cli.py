@@ -18,7 +18,7 @@ from archive.config import Config
 from archive.errors import KuraError
 from archive.i18n import current_lang, pick
 from kura.context import project_config, project_dir, writing_config
-from kura.publishing import export, publish
+from kura.publishing import build, export, publish
 
 
 class KuraGroup(click.Group):
@@ -62,6 +62,7 @@ def cli(ctx: click.Context, directory: Path, lang: str | None, endpoint_url: str
     ctx.obj = {"dir": directory}
 
 
+cli.add_command(build)
 cli.add_command(export)
 cli.add_command(publish)
 

@@ -209,3 +209,29 @@ def _public_urls(config: Config, base_url: str | None) -> Urls:
     if config.public_url:
         return Urls(config.base_url, files)
     return Urls(files)
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="書き出すフォルダー (次回からは変わったものだけ書き直す) / the folder to write the site to (later runs rewrite only what changed)",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="サイトを公開する URL (IIIF の id に使う; 既定: kura.toml の base_url) / the address the site is served at (IIIF ids; default: kura.toml's base_url)",
+)
+@click.pass_context
+def build(ctx: click.Context, output: Path, base_url: str | None) -> None:
+    """公開サイト全体を静的ファイルとして書き出す (サーバー不要) / write the whole public site as static files (no server needed)."""
+    from viewer.freeze import build_site
+
+    config = writing_config(ctx, "build")
+    report = build_site(config, output, base_url)
+    for note in report.notes:
+        click.echo(note, err=True)
+    click.echo(report.line())

@@ -8,7 +8,7 @@ import json
 import time
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, current_app
 from markupsafe import Markup
 
 from archive import keys
@@ -27,10 +27,11 @@ _OPENDATA_SEEN: dict[tuple[int, str], tuple[float, bool]] = {}
 def opendata_url() -> str | None:
     """The 文化財一覧 CSV for the site's footer: on the public files URL when kura.toml has
     ``public_url`` (``kura publish`` always sends it), else at ``/opendata/…`` when
-    ``kura export opendata`` has written it to the store; None when there is none."""
+    ``kura export opendata`` has written it to the store; None when there is none. A static
+    build (``kura build``) always writes it."""
     archive = served()
     code = archive.config.opendata_code
-    if archive.config.public_url:
+    if archive.config.public_url or current_app.config.get("KURA_STATIC"):
         return request_urls().opendata(code)
     key = keys.opendata(code)
     cache_key = (id(archive.store), key)

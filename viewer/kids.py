@@ -18,7 +18,7 @@ import re
 
 from flask import Response
 
-from archive.furigana import segments
+from archive.furigana import DEFAULT_GRADE, GRADES, furigana_text, segments
 from viewer import prefs
 
 _TAG = re.compile(r"(<[^>]*>)")
@@ -53,31 +53,39 @@ def local_readings() -> tuple[tuple[str, str], ...]:
     return tuple({**SEARCH_READINGS, **LESSON_READINGS}.items())
 
 
-def ruby_text(text: str, grade: int) -> str:
+def ruby_text(text: str, grade: int | None) -> str:
     """Escaped text with ``<ruby>`` over the kanji above ``grade`` (quotes escaped too, as
-    Jinja's autoescape does, so no text ever reads as an attribute)."""
-    out = []
-    for seg in segments(text, grade, dict(local_readings())):
-        body = html.escape(seg.text)
-        if seg.reading is None:
-            out.append(body)
-        else:
-            out.append(
-                f"<ruby>{body}<rp>(</rp><rt>{html.escape(seg.reading)}</rt><rp>)</rp></ruby>"
-            )
-    return "".join(out)
+    Jinja's autoescape does, so no text ever reads as an attribute); ``None``: for every
+    grade at once (a static site, see ``archive.furigana.every_grade``)."""
+    return furigana_text(text, grade, dict(local_readings()))
 
 
-def kana_text(text: str, grade: int) -> str:
-    """The text with the kanji above ``grade`` written in their reading (交ぜ書き)."""
+def kana_text(text: str, grade: int | None) -> str:
+    """The text with the kanji above ``grade`` written in their reading (交ぜ書き); for
+    ``None``, the default grade's (see ``kana_by_grade``)."""
+    grade = DEFAULT_GRADE if grade is None else grade
     return "".join(seg.reading or seg.text for seg in segments(text, grade, dict(local_readings())))
 
 
-def add_furigana(page: str, grade: int) -> str:
-    """The page with ruby on its text (see the module's notes on what is left alone)."""
+def kana_by_grade(text: str) -> str:
+    """For a static site's kids pages: a ``data-fg-*`` attribute value giving the 交ぜ書き of
+    ``text`` in each grade as ``1=…|2=…`` (the browser swaps it in for the reader's grade),
+    or "" when every grade writes it the same."""
+    forms = {g: kana_text(text, g) for g in GRADES}
+    if len(set(forms.values())) == 1:
+        return ""
+    return html.escape("|".join(f"{g}={form}" for g, form in forms.items()))
+
+
+def add_furigana(page: str, grade: int | None) -> str:
+    """The page with ruby on its text (see the module's notes on what is left alone);
+    ``grade`` None: for every grade at once (a static site's kids pages), the text of
+    ``<option>`` and placeholders in the default grade's 交ぜ書き with every grade's in
+    ``data-fg-text`` and ``data-fg-placeholder``."""
     out: list[str] = []
     skip_name, skip_depth = "", 0  # the element being skipped, and how deep inside it
     kana_only = False
+    option_at = -1  # where in ``out`` the open <option> tag is (every-grade pages)
     for piece in _TAG.split(page):
         if not piece:
             continue
@@ -91,25 +99,45 @@ def add_furigana(page: str, grade: int) -> str:
                         if skip_depth == 0:
                             skip_name = ""
                 elif not closing and name not in _VOID and not piece.endswith("/>"):
-                    if name in _SKIP or "data-no-ruby" in piece:
+                    # an element marked data-no-ruby, or a static page's per-grade stretch
+                    # (archive.furigana.every_grade), which already has its ruby
+                    if name in _SKIP or "data-no-ruby" in piece or 'class="fg"' in piece:
                         skip_name, skip_depth = name, 1
                     elif name in _KANA_ONLY:
-                        kana_only = True
+                        kana_only, option_at = True, len(out)
                 elif closing and name in _KANA_ONLY:
                     kana_only = False
                 if not closing and not skip_name and "placeholder=" in piece:
-                    piece = _PLACEHOLDER.sub(
-                        lambda m: m[1] + html.escape(kana_text(html.unescape(m[2]), grade)) + m[3],
-                        piece,
-                    )
+                    piece = _placeholder(piece, grade)
             out.append(piece)
         elif skip_name or not _KANJI.search(piece):
             out.append(piece)
         elif kana_only:
-            out.append(html.escape(kana_text(html.unescape(piece), grade)))
+            text = html.unescape(piece)
+            if grade is None and option_at >= 0 and (forms := kana_by_grade(text)):
+                out[option_at] = _with_attribute(out[option_at], "data-fg-text", forms)
+            out.append(html.escape(kana_text(text, grade)))
         else:
             out.append(ruby_text(html.unescape(piece), grade))
     return "".join(out)
+
+
+def _placeholder(tag: str, grade: int | None) -> str:
+    match = _PLACEHOLDER.search(tag)
+    if match is None:
+        return tag
+    text = html.unescape(match[2])
+    tag = _PLACEHOLDER.sub(
+        lambda m: m[1] + html.escape(kana_text(text, grade)) + m[3], tag, count=1
+    )
+    if grade is None and (forms := kana_by_grade(text)):
+        tag = _with_attribute(tag, "data-fg-placeholder", forms)
+    return tag
+
+
+def _with_attribute(tag: str, name: str, value: str) -> str:
+    end = -2 if tag.endswith("/>") else -1
+    return f'{tag[:end]} {name}="{value}"{tag[end:]}'
 
 
 def furigana_everywhere(response: Response) -> Response:

@@ -26,7 +26,9 @@ COOKIE_AGE = 365 * 24 * 3600
 class Prefs:
     lang: str = "ja"
     mode: str = "standard"
-    grade: int = 3
+    # None: every grade at once (a static site's kids pages, where the reader's grade is
+    # chosen in the browser; see archive.furigana)
+    grade: int | None = 3
 
     @property
     def other_lang(self) -> str:
@@ -50,9 +52,18 @@ def _grade(value: str | None) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and int(value) in GRADES else None
 
 
+# a static build (viewer.freeze) gives each page's preferences in the WSGI environ
+STATIC_PREFS = "kura.static_prefs"
+
+
 def current() -> Prefs:
-    """This request's preferences (query string first, then cookies, then defaults)."""
+    """This request's preferences (query string first, then cookies, then defaults; in a
+    static build, the page's variant)."""
     if "kura_prefs" not in g:
+        fixed = request.environ.get(STATIC_PREFS)
+        if isinstance(fixed, Prefs):
+            g.kura_prefs = fixed
+            return fixed
         args, cookies = request.args, request.cookies
         g.kura_prefs = Prefs(
             lang=_lang(args.get("lang")) or _lang(cookies.get("lang")) or "ja",

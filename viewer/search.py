@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from archive.errors import KuraError
 from archive.furigana import furigana_html
@@ -200,8 +202,28 @@ def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
     return out
 
 
+def static_page() -> str:
+    """The search page of a static site (``kura build``): the form, and an empty place the
+    browser fills from the static index under ``/search/`` (``static/search/page.js``)."""
+    urls = request_urls()
+    script = Path(current_app.static_folder or "", "search", "page.js")
+    return render_template(
+        "search/results.html",
+        params=SearchParams.from_args(MultiDict()),
+        static_search={
+            "index": f"{urls.pages.root}/search/",
+            "script": urls.pages.static("search/page.js") if script.is_file() else "",
+        },
+        sort_labels=SORT_LABELS,
+        per_page_choices=PER_PAGE_CHOICES,
+        header_query="",
+    )
+
+
 @bp.get("/search")
 def page() -> tuple[str, int] | str:
+    if current_app.config.get("KURA_STATIC"):
+        return static_page()
     params = SearchParams.from_args(request.args)
     result = run_search(params)
     last = min(result.pages, 500)

@@ -74,6 +74,33 @@
     });
   });
 
+  // A static site's kids pages (<html data-grade>, see kura-head.js): what cannot hold
+  // ruby (menu choices, placeholders) is swapped for the reader's grade's 交ぜ書き, and the
+  // grade switch marks the grade shown.
+  var grade = document.documentElement.getAttribute("data-grade");
+  if (grade) {
+    var pick = function (forms) {
+      var found = null;
+      forms.split("|").forEach(function (form) {
+        if (form.slice(0, 2) === grade + "=") found = form.slice(2);
+      });
+      return found;
+    };
+    document.querySelectorAll("[data-fg-text]").forEach(function (node) {
+      var text = pick(node.getAttribute("data-fg-text"));
+      if (text !== null) node.textContent = text;
+    });
+    document.querySelectorAll("[data-fg-placeholder]").forEach(function (node) {
+      var text = pick(node.getAttribute("data-fg-placeholder"));
+      if (text !== null) node.setAttribute("placeholder", text);
+    });
+    document.querySelectorAll(".grade-switch a").forEach(function (link) {
+      var match = /[?&]grade=([1-6])/.exec(link.getAttribute("href") || "");
+      if (match && match[1] === grade) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    });
+  }
+
   // Copy the share link.
   var copy = document.getElementById("share-copy");
   var field = document.getElementById("share-link");
