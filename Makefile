@@ -10,7 +10,7 @@ VARIANTS := archive/search/data/variants.json
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
-.PHONY: demo test deps system-deps vendor lint format bench bench-ingest bench-search bench-publish bench-viewer clean
+.PHONY: demo test deps system-deps vendor lint format bench bench-ingest bench-search bench-static-search bench-publish bench-viewer clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -94,6 +94,11 @@ bench-ingest: deps
 N ?= 1000,100000
 bench-search: $(VENV)/.installed
 	$(PY) bench/search.py -n $(N)
+
+# The static site's search (browser engine in Node) beside the server's: relevance, bytes a
+# first search transfers at 1,000 and 100,000 records (~15 minutes)
+bench-static-search: $(VENV)/.installed
+	$(PY) bench/static_search.py --sizes $(N)
 
 # Publish 20,000 small objects to SeaweedFS against a plain boto3 upload_file loop (~5 minutes)
 bench-publish: $(VENV)/.installed
