@@ -191,6 +191,16 @@ def _change(
     return report
 
 
+def mark_withdrawn(store: Any, item_id: str, entry: dict) -> None:
+    """Put the withdrawal the log holds (``entry``: its ``at``, ``reason``, ``by``) back into
+    the item's record, written again without it: ingest repairing a record changed behind it
+    (the change may have taken the mark away) must not bring the item back."""
+    record = read_record(store, item_id)
+    if record is not None and withdrawal(record) is None:
+        record["withdrawn"] = {k: entry[k] for k in ("at", "reason", "by") if k in entry}
+        _write_record(store, record)
+
+
 # --- what the sheet no longer lists -----------------------------------------------------
 
 

@@ -37,7 +37,7 @@ from archive.model import Item, Problem
 from archive.record import load_record, to_json, withdrawal, write_record
 from archive.renames import case_renames
 from archive.store import open_store
-from archive.withdrawals import not_in_sheet
+from archive.withdrawals import mark_withdrawn, not_in_sheet
 from ingest.repair import find_damage
 from ingest.runlog import RunLog, now_iso, relative
 from ingest.summary import IngestSummary, ItemOutcome
@@ -337,6 +337,7 @@ class Ingest:
 
         jobs: list[ImageJob] = []
         planned: dict[str, tuple[Item, dict | None]] = {}
+        rewithdraw: dict[str, dict] = {}  # records rebuilt whose withdrawal the log holds
         for item in items:
             old = load_record(self.store, item.id)
             if withdrawal(old):  # kura withdraw took it out: the row does not bring it back
@@ -347,6 +348,8 @@ class Ingest:
                 summary.problems.append(damage.problem(summary.sheet))
                 if damage.record:  # its fingerprint and scan hashes no longer vouch for it
                     old = {**old, "fingerprint": None, "files": []}
+                if damage.withdrawn:
+                    rewithdraw[item.id] = damage.withdrawn
                 if not self.options.dry_run:
                     for name in damage.trees:  # tiled again from the scan, as a new tree is
                         self.store.delete_tree(keys.image(item.id, name))
@@ -378,6 +381,8 @@ class Ingest:
         for item_id, (item, old) in planned.items():
             t0 = time.monotonic()
             outcome = self._finish_item(item, old, results.get(item_id))
+            if item_id in rewithdraw and outcome.status != "failed":  # not back in view
+                mark_withdrawn(self.store, item_id, rewithdraw[item_id])
             outcome.seconds += time.monotonic() - t0
             summary.outcomes.append(outcome)
             log.item(outcome)

@@ -29,6 +29,7 @@ from archive.errors import StoreError
 from archive.fixity import entry, hash_key, seal_holds
 from archive.keys import TEMP_MARK
 from archive.model import Problem
+from archive.withdrawals import withdrawn_items
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Damage:
     record: bool = False  # the record differs from the one ingest wrote
     fixity: bool = False  # the fixity record was changed or cannot be read
     masters: list[str] = field(default_factory=list)  # kept copies missing or cut short
+    withdrawn: dict | None = None  # the log's withdrawal of an item whose record is rebuilt
 
     def __bool__(self) -> bool:
         return bool(self.trees or self.record or self.fixity or self.masters)
@@ -100,6 +102,7 @@ def find_damage(store: Any, record: dict, check: bool = False) -> Damage:
     if not isinstance(fixity, dict) or seal_holds(fixity) is False:
         damage.fixity = damage.record = True
         damage.trees = [p["image"] for p in record.get("pages", [])]
+        damage.withdrawn = withdrawn_items(store).get(item_id)
         return damage
     expected = (fixity.get("documents") or {}).get(keys.record(item_id))
     if expected is not None:  # fixity records of older versions held the manifest
@@ -114,6 +117,8 @@ def find_damage(store: Any, record: dict, check: bool = False) -> Damage:
             store, keys.image(item_id, page["image"]), recorded, check
         ):
             damage.trees.append(page["image"])
+    if damage.record:  # rebuilt from the sheet: a withdrawal the log holds is kept
+        damage.withdrawn = withdrawn_items(store).get(item_id)
     return damage
 
 

@@ -167,3 +167,26 @@ def test_a_lost_master_is_copied_again_from_its_scan(ingested: Path, damage: str
     assert tiles_of(ingested, "bonsho") == tiles
     verified = kura(ingested, "verify")
     assert verified.exit_code == 0, verified.output
+
+
+def test_a_withdrawn_item_stays_withdrawn_when_its_record_is_rebuilt(ingested: Path) -> None:
+    """A record changed behind Kura so that it lost its withdrawal (the item would be public
+    again): the record is rebuilt from the sheet and the withdrawal the log holds is put
+    back, with its time, reason and author."""
+    assert kura(ingested, "withdraw", "bonsho", "--reason", "権利者の申し出").exit_code == 0
+    store = store_of(ingested)
+    before = record_of(ingested, "bonsho")
+    changed = {k: v for k, v in before.items() if k != "withdrawn"}
+    store.path(keys.record("bonsho")).write_text(
+        json.dumps({**changed, "title": "偽の題名"}), encoding="utf-8"
+    )
+    assert kura(ingested, "verify").exit_code == 1
+    summary = run(ingested)
+    assert [w.startswith("bonsho: the record") for w in warnings_of(summary, "bonsho")] == [True]
+    after = record_of(ingested, "bonsho")
+    assert after["withdrawn"] == before["withdrawn"]
+    assert after["title"] == "真福寺梵鐘"
+    verified = kura(ingested, "verify")
+    assert verified.exit_code == 0, verified.output
+    again = run(ingested)  # withdrawn: left alone from now on
+    assert [o.status for o in again.outcomes if o.id == "bonsho"] == ["withdrawn"]

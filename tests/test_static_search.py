@@ -220,3 +220,16 @@ def test_rebuilding_with_nothing_changed_rewrites_no_file(site) -> None:
     assert before == after
     meta = json.loads(gzip.decompress((out / "search" / "meta.bin").read_bytes()))
     assert meta["documents"] == len(RECORDS)
+
+
+def test_files_of_an_earlier_export_go_and_the_search_page_stays(site) -> None:
+    _, out, _ = site
+    root = out.parent
+    stale = out / "search" / "t" / "99999.bin"
+    stale.write_bytes(b"left by a bigger archive")
+    page = out / "search" / "index.html"
+    page.write_text("<!doctype html><title>search page</title>", encoding="utf-8")
+    stats = write_static_index(_Project(root), out, index_path=root / "index")
+    assert stats.files_removed == 1 and not stale.exists()
+    assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
+    page.unlink()

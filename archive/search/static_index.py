@@ -147,15 +147,13 @@ class _Files:
         self.written += 1
 
     def sweep(self) -> int:
+        """Remove the index files an earlier export wrote that this one did not (its own
+        kinds of file only: the folder also holds the search page)."""
         removed = 0
-        if not self.root.is_dir():
-            return 0
-        for path in sorted(self.root.rglob("*"), reverse=True):
-            if path.is_file() and path not in self.kept:
+        for path in sorted(self.root.glob("*.bin")) + sorted(self.root.glob("[tfcd]/*.bin")):
+            if path not in self.kept:
                 path.unlink()
                 removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
         return removed
 
 
