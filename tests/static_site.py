@@ -24,7 +24,7 @@ from tests.viewer_demo import build_demo_once
 
 # every attribute that names a file the browser fetches, or a page it goes to
 LINKED = re.compile(
-    r'\s(href|src|action|formaction|data-prev|data-next|data-prefix|data-index|data-tile)="([^"]*)"'
+    r'\s(href|src|action|formaction|data-prev|data-next|data-prefix|data-index|data-pages|data-tile)="([^"]*)"'
 )
 FOLDERS = ("data-prefix", "data-index")  # these name a folder (a prefix the script adds to)
 

@@ -44,7 +44,7 @@ HERE = "kura.static_url"  # the WSGI environ key holding the frozen page's own a
 
 # attributes holding a link the browser follows or a script resolves against the page
 _LINKED = re.compile(
-    r'(\s(?:href|src|action|formaction|data-prev|data-next|data-prefix|data-index)=")([^"]*)(")'
+    r'(\s(?:href|src|action|formaction|data-prev|data-next|data-prefix|data-index|data-pages)=")([^"]*)(")'
 )
 
 

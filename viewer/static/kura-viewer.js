@@ -13,6 +13,14 @@
   var count = tiles.length;
   var start = Math.min(Math.max(parseInt(el.getAttribute("data-page"), 10) || 1, 1), count);
   var region = (el.getAttribute("data-region") || "").split(",").map(Number);
+  if (el.hasAttribute("data-shared-in-url")) {
+    // a static site (kura build): no server reads the shared view, so it is read here
+    var shared = sharedView(new URLSearchParams(window.location.search).get("iiif-content"));
+    if (shared) {
+      start = shared.page;
+      region = shared.region || [];
+    }
+  }
   var manifest = el.getAttribute("data-manifest");
   var shareBase = el.getAttribute("data-share-base");
   var status = document.getElementById("osd-status");
@@ -27,6 +35,70 @@
     var marker = document.createElement("style");
     marker.setAttribute("data-openseadragon-mobile-css", "true");
     document.head.appendChild(marker);
+  }
+
+  // IIIF Content State (viewer/content_state.py does the same on the server): the encoded
+  // state (§6.1; also base64url of the JSON itself, plain JSON, a plain URI) → which of
+  // this item's canvases, compared by URL path, and which region of it.
+  function decodeState(value) {
+    value = (value || "").trim();
+    if (!value || value.length > 4096) return null;
+    if (/^https?:\/\//.test(value)) return value;
+    var text = value;
+    if (!/^[{[]/.test(value)) {
+      try {
+        var padded = value.replace(/-/g, "+").replace(/_/g, "/");
+        padded += "===".slice((padded.length + 3) % 4);
+        var bytes = window.atob(padded);
+        var utf8 = decodeURIComponent(escape(bytes));
+        text = /^\s*[{[]/.test(utf8) ? utf8 : decodeURIComponent(utf8);
+      } catch (e) {
+        return null;
+      }
+    }
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function sharedView(value) {
+    var state = decodeState(value);
+    var targets = [];
+    if (typeof state === "string") targets = [{ id: state }];
+    else if (state && state.type === "Annotation") targets = [].concat(state.target || []);
+    else if (state && (state.type === "Canvas" || state.type === "SpecificResource")) targets = [state];
+    var paths = canvases.map(function (c) {
+      return new URL(c, window.location.href).pathname;
+    });
+    for (var i = 0; i < targets.length; i++) {
+      var target = targets[i];
+      if (!target || typeof target !== "object") continue;
+      var ident = target.id;
+      if (target.type === "SpecificResource") {
+        ident = target.source && typeof target.source === "object" ? target.source.id : target.source;
+        if (target.selector && typeof target.selector.value === "string") {
+          ident = ident + "#" + target.selector.value;
+        }
+      }
+      if (typeof ident !== "string") continue;
+      var hash = ident.indexOf("#");
+      var canvas = hash < 0 ? ident : ident.slice(0, hash);
+      var path;
+      try {
+        path = new URL(canvas).pathname;
+      } catch (e) {
+        continue;
+      }
+      var page = paths.indexOf(path);
+      if (page < 0) continue;
+      var match = /xywh=(?:pixel:)?(\d{1,7}),(\d{1,7}),(\d{1,7}),(\d{1,7})/.exec(hash < 0 ? "" : ident.slice(hash + 1));
+      var region = match ? match.slice(1).map(Number) : null;
+      if (region && (region[2] === 0 || region[3] === 0)) region = null;
+      return { page: page + 1, region: region };
+    }
+    return null;
   }
 
   function byId(id) {

@@ -23,6 +23,8 @@ const lang = document.documentElement.lang === "en" ? "en" : "ja";
 const t = (ja, en) => (lang === "en" ? en : ja);
 let siteRoot = location.href; // the site's root folder: the index is its search/ folder
 const onSite = (path) => new URL(path, siteRoot).href;
+// the pages of this display variant (/, /en/, /kids/ …): its home page (kura build)
+const onPages = (path) => new URL(path, root && root.dataset.pages ? new URL(root.dataset.pages, location.href) : siteRoot).href;
 
 function escape(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -120,7 +122,7 @@ function hitHtml(hit, needles) {
   meta.push(
     `<span>${hit.pages ? t(`${hit.pages} 画像`, `${hit.pages} image${hit.pages === 1 ? "" : "s"}`) : t("画像なし", "No image")}</span>`,
   );
-  const href = onSite(hit.url || `items/${encodeURIComponent(hit.id)}/`);
+  const href = onPages(hit.url || `items/${encodeURIComponent(hit.id)}/`);
   return `<li class="hit"><a class="hit-link" href="${escape(href)}">${thumb(hit)}<span class="hit-text">${text}</span></a>
     <p class="hit-meta">${meta.join(" ")}</p>
     ${hit.summary ? `<p class="hit-summary" lang="ja">${mark(hit.summary, needles)}</p>` : ""}</li>`;
