@@ -17,7 +17,8 @@ Files under ``search/`` (every ``.bin`` is gzip-compressed JSON, read with the b
 | ``t/{k}.bin`` | shard ``k`` of the terms: ``{field: {term: [doc, score, Δdoc, score, …]}}``; romaji by their first three letters (for prefixes) | the shards of the query's terms |
 | ``f/{k}.bin`` | shard ``k`` of the typo tables: ``{field: {variant: [words]}}``, the vocabulary's words, romaji and English terms under each of their one-deletion variants | when nothing or little is found |
 | ``years.bin`` | the ``years`` field (years the texts name) | by a date query |
-| ``c/{j}.bin`` | documents ``4096·j…``: start/end years, facet values, sort keys | by a date, a filter, facets or a sort |
+| ``y/{j}.bin`` | documents ``2048·j…``: first year and span | by a date query (all), a year filter or a date sort (the chunks of the hits) |
+| ``c/{j}.bin`` | documents ``2048·j…``: facet values | by facets and filters (the chunks of the hits) |
 | ``d/{j}.bin`` | documents ``16·j…``: what a hit shows | by the page's hits |
 
 Shards are sized so a query's few shards stay small as the archive grows: about
@@ -28,6 +29,7 @@ bytes change, and files of an earlier build that are no longer written are remov
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 import re
@@ -45,6 +47,7 @@ from archive.search.query import FILLER, MAX_CHARS, MAX_WORDS, SUFFIXES
 from archive.search.readings import ROMAJI_FOLDS
 from archive.search.schema import FACET_PERIODS, FACETS
 from archive.search.searcher import SearchIndex
+from archive.search.thesaurus import FILE_NAME as THESAURUS_FILE
 from archive.search.thesaurus import load as load_thesaurus
 from archive.search.variants import variant_table
 
@@ -55,7 +58,7 @@ SCORE_SCALE = 1000  # scores kept to 1/1000: two hits' order differs from the se
 # when their scores are nearer than a few thousandths
 SHARD_BYTES = 24_000
 FUZZY_SHARD_BYTES = 6_000
-COLUMN_CHUNK = 4096
+COLUMN_CHUNK = 2048
 DISPLAY_CHUNK = 16
 TEXT_FIELDS = (
     "title", "body", "reading", "reading_loose", "reading_body", "romaji", "romaji_body",
@@ -150,7 +153,7 @@ class _Files:
         """Remove the index files an earlier export wrote that this one did not (its own
         kinds of file only: the folder also holds the search page)."""
         removed = 0
-        for path in sorted(self.root.glob("*.bin")) + sorted(self.root.glob("[tfcd]/*.bin")):
+        for path in sorted(self.root.glob("*.bin")) + sorted(self.root.glob("[tfcdy]/*.bin")):
             if path not in self.kept:
                 path.unlink()
                 removed += 1
@@ -184,6 +187,7 @@ def write_static_index(
     describe: Callable[[str], dict] | None = None,
     facet_english: Callable[[str, str], str] | None = None,
     index_path: Path | None = None,
+    stamp: str = "",
 ) -> StaticIndexStats:
     """Write the project's search index as static files under ``out/search``.
 
@@ -191,15 +195,51 @@ def write_static_index(
     index``/``kura ingest``; built here when missing). ``describe(id)``: what the pages add
     to a hit (its ``url``, its ``thumb`` ``{src, width, height}`` or None, ``date_en``, …),
     merged into what the index shows. ``facet_english(facet, value)``: the English of a
-    facet value ("" when none)."""
+    facet value ("" when none). ``stamp``: anything else ``describe`` depends on (the
+    site's address): when it, the index, the thesaurus and this code are as at the last
+    export and its files are all there, nothing is read or written."""
     path = Path(index_path) if index_path else indexer.index_dir(config.root)
     if not (path / indexer.MARKER).is_file():
         indexer.rebuild(config.root)
+    root = Path(out) / "search"
+    source = _source(path, Path(config.root), stamp)
+    done = _unchanged(root, source)
+    if done is not None:
+        return done
     index = SearchIndex(path)
     try:
-        return _write(index, path, config, Path(out) / "search", describe, facet_english)
+        return _write(index, path, config, root, describe, facet_english, source)
     finally:
         index.close()
+
+
+def _source(path: Path, project: Path, stamp: str) -> str:
+    """What an export is made from: the index's files, the project's thesaurus, this code
+    and the caller's stamp (sizes and mtimes, hashed)."""
+    parts = [str(FORMAT), stamp, hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
+    for file in [*sorted(path.iterdir()), project / THESAURUS_FILE]:
+        try:
+            st = file.stat()
+        except OSError:
+            continue
+        parts.append(f"{file.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _unchanged(root: Path, source: str) -> StaticIndexStats | None:
+    """The last export's figures when it was made from ``source`` and is whole."""
+    try:
+        meta = json.loads(gzip.decompress((root / "meta.bin").read_bytes()))
+    except (OSError, ValueError, EOFError):
+        return None
+    if meta.get("source") != source:
+        return None
+    present = sorted(root.glob("*.bin")) + sorted(root.glob("[tfcdy]/*.bin"))
+    if len(present) != meta.get("files"):
+        return None
+    return StaticIndexStats(
+        meta["documents"], meta["shards"], 0, 0, sum(p.stat().st_size for p in present)
+    )
 
 
 class _Export:
@@ -301,13 +341,14 @@ class _Export:
         self.files.put("years.bin", _encode(named))
 
     def columns(self) -> None:
-        """``c/{j}.bin``: per document its years, facet values (numbers into
-        ``facet_values``) and ID."""
+        """``y/{j}.bin``: each document's first year and span (None when undated);
+        ``c/{j}.bin``: its facet values, as numbers into ``facet_values`` (-1 for none, a
+        list for several). Apart, so a query reads only the kind and the chunks it needs."""
         known: dict[str, dict[str, int]] = {name: {} for name in FACETS}
 
-        def numbers(name: str, raw: object) -> list[int]:
+        def numbers(name: str, raw: object) -> int | list[int]:
             if not raw:
-                return []
+                return -1
             values = [str(raw)] if name in ("type", "place", "images") else str(raw).split(",")
             out = []
             for v in filter(None, values):
@@ -315,19 +356,21 @@ class _Export:
                     known[name][v] = len(self.facet_values[name])
                     self.facet_values[name].append(v)
                 out.append(known[name][v])
-            return out
+            return out[0] if len(out) == 1 else (out or -1)
 
         for first in range(0, len(self.order), COLUMN_CHUNK):
-            column: dict[str, list] = {"start": [], "end": [], "id": []}
-            column.update({name: [] for name in FACETS})
+            years: dict[str, list] = {"start": [], "span": []}
+            facets: dict[str, list] = {name: [] for name in FACETS}
             for d in self.order[first : first + COLUMN_CHUNK]:
                 s = self.stored[d]
-                column["id"].append(str(s["id"]))
-                column["start"].append(s.get("start"))
-                column["end"].append(s.get("end"))
+                start, end = s.get("start"), s.get("end")
+                dated = isinstance(start, int) and isinstance(end, int)
+                years["start"].append(start if dated else None)
+                years["span"].append(end - start if dated else None)
                 for name in FACETS:
-                    column[name].append(numbers(name, s.get(name)))
-            self.files.put(f"c/{first // COLUMN_CHUNK}.bin", _encode(column))
+                    facets[name].append(numbers(name, s.get(name)))
+            self.files.put(f"y/{first // COLUMN_CHUNK}.bin", _encode(years))
+            self.files.put(f"c/{first // COLUMN_CHUNK}.bin", _encode(facets))
 
     def hits(self, describe: Callable[[str], dict] | None) -> None:
         """``d/{j}.bin``: what a hit shows, with what ``describe`` adds."""
@@ -360,6 +403,7 @@ def _write(
     root: Path,
     describe: Callable[[str], dict] | None,
     facet_english: Callable[[str, str], str] | None,
+    source: str,
 ) -> StaticIndexStats:
     files = _Files(root)
     export = _Export(index, path, files)
@@ -398,6 +442,8 @@ def _write(
         "facets": export.facet_values,
         "facet_en": facet_en,
         "this_year": THIS_YEAR,
+        "source": source,
+        "files": len(files.kept) + 1,  # with this one
     }
     files.put("meta.bin", _encode(meta))
     removed = files.sweep()

@@ -224,15 +224,42 @@ export class StaticIndex {
     return found.sort();
   }
 
-  async columns() {
-    if (!this._columns) {
-      const n = Math.ceil(this.meta.documents / this.meta.column_chunk);
-      const parts = await Promise.all(Array.from({ length: n }, (_, j) => this.file(`c/${j}.bin`)));
-      const all = {};
-      for (const part of parts) for (const [k, v] of Object.entries(part)) (all[k] ||= []).push(...v);
-      this._columns = all;
-    }
-    return this._columns;
+  /** Per-document values of ``kind`` ("y": start and span of the years, "c": facet
+   * values) for ``docs`` (all documents when null), read chunk by chunk as needed. */
+  async column(kind, docs = null) {
+    const size = this.meta.column_chunk;
+    const count = Math.ceil(this.meta.documents / size);
+    const chunks = docs === null ? [...Array(count).keys()] : [...new Set([...docs].map((d) => Math.floor(d / size)))];
+    this.chunks ||= new Map();
+    await Promise.all(
+      chunks.map(async (j) => {
+        const name = `${kind}/${j}.bin`;
+        if (!this.chunks.has(name)) this.chunks.set(name, await this.file(name));
+      }),
+    );
+    const chunk = (d) => this.chunks.get(`${kind}/${Math.floor(d / size)}.bin`);
+    return (d, field) => {
+      const values = chunk(d)[field];
+      return values === undefined ? undefined : values[d % size];
+    };
+  }
+
+  /** A document's years as [start, end], or null when it is undated. */
+  async years(docs = null) {
+    const value = await this.column("y", docs);
+    return (d) => {
+      const start = value(d, "start");
+      return start === null || start === undefined ? null : [start, start + value(d, "span")];
+    };
+  }
+
+  /** A document's values of a facet, as numbers into meta.facets[facet]. */
+  async facetValues(docs) {
+    const value = await this.column("c", docs);
+    return (d, facet) => {
+      const v = value(d, facet);
+      return v === -1 || v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
+    };
   }
 
   async display(docs) {
@@ -786,11 +813,12 @@ function intersect(a, b) {
 }
 
 export class Evaluator {
-  constructor(index, columns, years) {
+  /** yearsOf(d) → [start, end] | null (every document's: a date query reads them all);
+   * named: the years the texts name (years.bin). Both only when the query has a date. */
+  constructor(index, yearsOf = null, named = {}) {
     this.index = index;
-    this.columns = columns;
-    this.years = years;
-    this.memo = new Map();
+    this.yearsOf = yearsOf;
+    this.named = named;
   }
 
   eval(q) {
@@ -831,12 +859,11 @@ export class Evaluator {
 
   date([from, to]) {
     const out = new Map();
-    const { start, end } = this.columns;
     const fit = new Map();
-    for (let d = 0; d < start.length; d++) {
-      const s = start[d];
-      const e = end[d];
-      if (s === null || s === undefined || e === null || e === undefined) continue;
+    for (let d = 0; d < this.index.meta.documents; d++) {
+      const span = this.yearsOf(d);
+      if (span === null) continue;
+      const [s, e] = span;
       const overlap = Math.min(e, to) - Math.max(s, from) + 1;
       if (overlap > 0) fit.set(d, overlap / Math.max(Math.max(e, to) - Math.min(s, from) + 1, 1));
     }
@@ -844,7 +871,7 @@ export class Evaluator {
     if (to - from < 2000) {
       for (let y = from; y <= to; y++) {
         let doc = 0;
-        for (const delta of this.years[String(y)] || []) {
+        for (const delta of this.named[String(y)] || []) {
           doc += delta;
           fit.set(doc, Math.max(fit.get(doc) || 0, NAMED_YEAR_SHARE / width));
         }
@@ -861,29 +888,35 @@ const FACETS = ["type", "designation", "period", "place", "images"];
 const YES = new Set(["yes", "true", "1", "あり"]);
 const NO = new Set(["no", "false", "0", "なし"]);
 
-function filterMask(index, columns, filters) {
-  let keep = null;
-  for (const [name, values] of Object.entries(filters || {})) {
-    if (!values.length) continue;
-    const allowed = new Set();
-    for (let d = 0; d < index.meta.documents; d++) {
+/** The hits that pass the filters (facet values, years), each facet's values ORed. */
+async function filtered(index, hits, filters) {
+  const wanted = Object.entries(filters || {}).filter(([, values]) => values.length);
+  if (!wanted.length || !hits.size) return hits;
+  const docs = [...hits.keys()];
+  const facetsOf = wanted.some(([name]) => name !== "year") ? await index.facetValues(docs) : null;
+  const yearsOf = wanted.some(([name]) => name === "year") ? await index.years(docs) : null;
+  let keep = docs;
+  for (const [name, values] of wanted) {
+    if (name === "year") {
+      const spans = values.map((v) => yearFilter(index, v)).filter(Boolean);
+      keep = keep.filter((d) => {
+        const span = yearsOf(d);
+        return span && spans.some(([lo, hi]) => span[0] <= hi && span[1] >= lo);
+      });
+    } else if (FACETS.includes(name)) {
+      const numbers = new Set();
       for (const value of values) {
-        if (name === "year") {
-          const span = yearFilter(index, value);
-          const s = columns.start[d];
-          const e = columns.end[d];
-          if (span && s !== null && e !== null && s <= span[1] && e >= span[0]) allowed.add(d);
-        } else if (FACETS.includes(name)) {
-          let wanted = name === "period" ? value.replace(/時代$/u, "") : value;
-          if (name === "images") wanted = YES.has(value.toLowerCase()) ? "yes" : NO.has(value.toLowerCase()) ? "no" : value;
-          const i = index.meta.facets[name].indexOf(wanted);
-          if (i >= 0 && columns[name][d].includes(i)) allowed.add(d);
-        }
+        let v = name === "period" ? value.replace(/時代$/u, "") : value;
+        if (name === "images") v = YES.has(value.toLowerCase()) ? "yes" : NO.has(value.toLowerCase()) ? "no" : value;
+        const i = index.meta.facets[name].indexOf(v);
+        if (i >= 0) numbers.add(i);
       }
+      keep = keep.filter((d) => facetsOf(d, name).some((i) => numbers.has(i)));
     }
-    keep = keep === null ? allowed : new Set([...keep].filter((d) => allowed.has(d)));
   }
-  return keep;
+  const out = new Map();
+  for (const d of keep) out.set(d, hits.get(d));
+  return out;
 }
 
 export function yearFilter(index, value) {
@@ -902,11 +935,12 @@ export function yearFilter(index, value) {
   return [Math.min(start, end), Math.max(start, end)];
 }
 
-function facetCounts(index, columns, matched) {
+async function facetCounts(index, matched) {
   const out = {};
+  const facetsOf = await index.facetValues(matched);
   for (const name of FACETS) {
     const counts = new Map();
-    for (const d of matched) for (const i of columns[name][d]) counts.set(i, (counts.get(i) || 0) + 1);
+    for (const d of matched) for (const i of facetsOf(d, name)) counts.set(i, (counts.get(i) || 0) + 1);
     let pairs = [...counts].map(([i, c]) => [index.meta.facets[name][i], c]);
     if (name === "period") {
       const order = index.meta.facet_periods;
@@ -920,11 +954,12 @@ function facetCounts(index, columns, matched) {
 
 const UNDATED = 2 ** 31 - 1;
 
-function ordered(matched, scores, columns, sort) {
-  const docs = [...matched];
+async function ordered(index, scores, sort) {
+  const docs = [...scores.keys()];
   if (sort === "relevance") docs.sort((a, b) => scores.get(b) - scores.get(a) || a - b);
   else if (sort === "date" || sort === "-date") {
-    const key = (d) => (columns.start[d] === null || columns.start[d] === undefined ? UNDATED : columns.start[d]);
+    const yearsOf = await index.years(docs);
+    const key = (d) => (yearsOf(d) === null ? UNDATED : yearsOf(d)[0]);
     const sign = sort === "date" ? 1 : -1;
     docs.sort((a, b) => {
       const ka = key(a);
@@ -948,19 +983,15 @@ export async function search(index, { q = "", filters = {}, sort = "relevance", 
   perPage = Math.min(Math.max(1, perPage | 0 || 20), 100);
   const planner = new Planner(index);
   const strictQuery = planner.build(parsed);
-  const needsColumns = hasDate(strictQuery) || Object.keys(filters).length > 0 || sort !== "relevance" || true;
-  await index.load(keysOf(index, strictQuery));
-  const columns = needsColumns ? await index.columns() : null;
-  const years = hasDate(strictQuery) ? await index.file("years.bin") : {};
-  const evaluator = new Evaluator(index, columns, years);
-  const allowed = filterMask(index, columns, filters);
-  const keep = (hits) => {
-    if (allowed === null) return hits;
-    const out = new Map();
-    for (const [d, s] of hits) if (allowed.has(d)) out.set(d, s);
-    return out;
+  const evaluator = new Evaluator(index);
+  const prepare = async (q) => {
+    await index.load(keysOf(index, q));
+    if (hasDate(q) && evaluator.yearsOf === null) {
+      [evaluator.yearsOf, evaluator.named] = await Promise.all([index.years(), index.file("years.bin")]);
+    }
   };
-  let hits = keep(evaluator.eval(strictQuery));
+  await prepare(strictQuery);
+  let hits = await filtered(index, evaluator.eval(strictQuery), filters);
   let relaxed = false;
   if (hits.size < FEW && !empty) {
     const parts = await planner.relaxedParts(parsed);
@@ -970,9 +1001,8 @@ export async function search(index, { q = "", filters = {}, sort = "relevance", 
       if (parts.length >= 3) tries.push(or(parts, 1, Math.ceil(0.6 * parts.length)));
     }
     for (const loose of hits.size === 0 ? tries : tries.slice(0, 1)) {
-      await index.load(keysOf(index, loose));
-      if (hasDate(loose) && !Object.keys(evaluator.years).length) evaluator.years = await index.file("years.bin");
-      const more = keep(evaluator.eval(loose));
+      await prepare(loose);
+      const more = await filtered(index, evaluator.eval(loose), filters);
       if ([...more.keys()].some((d) => !hits.has(d))) {
         const top = Math.max(...more.values()) + 1;
         const merged = new Map(more);
@@ -983,10 +1013,10 @@ export async function search(index, { q = "", filters = {}, sort = "relevance", 
       }
     }
   }
-  const docs = ordered(hits.keys(), hits, columns, sort);
+  const docs = await ordered(index, hits, sort);
   const first = (page - 1) * perPage;
   const shown = docs.slice(first, first + perPage);
-  const display = await index.display(shown);
+  const [display, facets] = await Promise.all([index.display(shown), facetCounts(index, docs)]);
   return {
     total: docs.length,
     page,
@@ -995,7 +1025,7 @@ export async function search(index, { q = "", filters = {}, sort = "relevance", 
     query: parsed,
     needles: needles(parsed),
     hits: display.map((d, i) => ({ ...d, score: Math.round((hits.get(shown[i]) || 0) * 10000) / 10000 })),
-    facets: facetCounts(index, columns, docs),
+    facets,
     transferred: index.transferred,
   };
 }
