@@ -159,6 +159,22 @@ def log_page(store: Any, n: int) -> dict | None:
     return {"start": start, "events": settled}
 
 
+def read_events(store: Any, start: int, stop: int) -> list[dict]:
+    """The settled events ``start`` to ``stop`` (not included), across pages."""
+    found: list[dict] = []
+    while start < stop:
+        n = start // PAGE_SIZE
+        page = log_page(store, n)
+        if page is None:
+            break
+        events = page["events"][start - page["start"] : stop - page["start"]]
+        if not events:
+            break
+        found.extend(events)
+        start += len(events)
+    return found
+
+
 def needs_work(store: Any) -> bool:
     """True when no change was ever logged or the last logging was cut short (by a kill)."""
     state = _load(store, STATE_KEY)

@@ -179,6 +179,11 @@ def _repair(f: Finding, kura: str) -> tuple[str, str]:
     if not f.item:  # a folder or file of no recorded item
         if f.key.startswith(("lessons/", "state/collections/")):
             return f"{kura} index", f"{kura} index"
+        if f.key == keys.address_history():  # where the site was: only the feed's moves
+            return (
+                "プロジェクトのバックアップから戻す (消すと、それまでの公開先からの移転 (Move) が変更フィードから消えます)",
+                "restore it from a backup of the project (deleting it drops the feed's moves from earlier addresses)",
+            )
         if f.key.startswith("state/activity"):  # the history of changes: nothing to rebuild from
             return (
                 "プロジェクトのバックアップから戻す (変更の記録は他から作り直せません)",
@@ -391,9 +396,9 @@ class _Audit:
                 key = f"{prefix}/{name}.json"
                 if (data := self.json("", key)) is not None:
                     self.sealed("", key, data)
-        log = keys.event_log()
-        if self.store.exists(log) and (data := self.json("", log)) is not None:
-            self.sealed("", log, data)
+        for log in (keys.event_log(), keys.address_history()):
+            if self.store.exists(log) and (data := self.json("", log)) is not None:
+                self.sealed("", log, data)
 
     def structure(self, item_id: str, pages: list[dict]) -> None:
         """Without recorded hashes: every page's tree has a readable info.json."""

@@ -17,7 +17,8 @@ Layout::
     opendata/…                         the 文化財一覧 CSV
     masters/{id}/{sha256[:16]}/{name}  preservation masters
     fixity/{id}.json                   sha256 of what an item published
-    state/…                            Kura's own bookkeeping, never published
+    state/…                            Kura's own bookkeeping, never published (the one file
+                                       with addresses: state/addresses.json, for the feed's Moves)
 """
 
 from __future__ import annotations
@@ -133,6 +134,12 @@ def event_log() -> str:
 def event_page(n: int) -> str:
     """Page ``n`` of the change log's events (by id, no address)."""
     return f"state/activity/page-{n}.json"
+
+
+def address_history() -> str:
+    """Where each output has been served or published (``archive.addresses``; never
+    published, and the one stored file that names addresses)."""
+    return "state/addresses.json"
 
 
 def opendata(code: str = "") -> str:

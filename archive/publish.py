@@ -230,6 +230,7 @@ class Publisher:
         problem = self._reach()
         if not self.dry_run:
             self._update_feed()
+        self.documents = self.documents.with_history(self._history())
         manifest = PublishManifest(self.local, self.dest.url, self.base_url)
         sources = self._sources()
         self.report.local = len(sources)
@@ -381,6 +382,19 @@ class Publisher:
         from archive.events import record_changes
 
         record_changes(self.local)
+
+    def _history(self) -> list:
+        """The target's addresses (``archive.addresses``), this one now last: the change
+        feed it gets moves what it held at an earlier address. The viewer's address is noted
+        too (a new public_url is where its ids are now). A dry run writes nothing."""
+        from archive.addresses import note_address, note_viewer, planned_history, publish_output
+
+        urls = self.documents.urls
+        output = publish_output(self.dest.url)
+        if self.dry_run:
+            return planned_history(self.local, output, urls.base_url, urls.files_url, sent=True)
+        note_viewer(self.local, self.config)
+        return note_address(self.local, output, urls.base_url, urls.files_url, sent=True)
 
     def _salt(self) -> str:
         """What every rendered document depends on besides its own sources."""

@@ -42,11 +42,14 @@ class Source:
 
 
 class DocumentSource(Protocol):
-    """The archive's IIIF documents for the public address (``manifests.documents``)."""
+    """The archive's IIIF documents for the public address (``manifests.documents``);
+    ``with_history`` gives them with the change feed of an output of that address history
+    (``archive.addresses``)."""
 
     urls: Any
 
     def document_keys(self) -> Iterator[str]: ...
+    def with_history(self, history: Any) -> DocumentSource: ...
     def render_bytes(self, key: str) -> bytes | None: ...
     def sources(self, key: str) -> list[str]: ...
 

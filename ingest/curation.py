@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import keys
+from archive.addresses import note_viewer
 from archive.config import Config
 from archive.curated import check_collection, load_collections
 from archive.curation_files import LessonProblem
@@ -120,6 +121,7 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
         {*report.collections, *(i for i in before.get("collections", []) if i in failed_ids)}
     )
     _put(store, PUBLISHED, to_json({"lessons": kept_lessons, "collections": kept_collections}))
+    note_viewer(store, config)  # kura index: a new base_url is noted before the changes
     record_changes(store)
     _index(config, store, lessons, collections, records, kept_lessons, report)
     return report

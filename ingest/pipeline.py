@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import __version__, keys
+from archive.addresses import note_viewer
 from archive.config import Config, Limits
 from archive.errors import ImageError, KuraError, StoreError
 from archive.events import record_changes
@@ -334,6 +335,7 @@ class Ingest:
             self.store.sweep_temp("state", depth=2)  # state/{file}, state/activity/{page}
             self.store.sweep_temp("masters", depth=3)  # masters/{id}/{sha}/{file}
             self._drop_legacy_documents()
+            note_viewer(self.store, self.config)  # a new base_url: the feed's moves come first
 
         jobs: list[ImageJob] = []
         planned: dict[str, tuple[Item, dict | None]] = {}

@@ -342,11 +342,13 @@ def withdraw(ctx: click.Context, ids: tuple[str, ...], reason: str, undo: bool) 
     """資料の公開を取りやめる (記録とマスターは保存) / withdraw items from public view (records
     and masters are kept); --undo restores them."""
     from archive import withdrawals
+    from archive.addresses import note_viewer
     from archive.events import record_changes
     from archive.store import open_store
 
     config = writing_config(ctx, "withdraw")
     store = open_store(config.store, config.root)
+    note_viewer(store, config)  # a new base_url: its moves come before the Deletes
     change = withdrawals.restore if undo else withdrawals.withdraw
     report = change(store, list(ids), reason)
     for outcome in report.outcomes:
@@ -446,6 +448,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> 
     try:
         with project_lock(config.root, "serve (index)"):
             stats = refresh_stale(config.root)  # an index of an older Kura: rebuilt once
+            _note_served_address(config)
     except ProjectBusy as busy:  # a writer is at work: it updates the index itself
         click.echo(str(busy), err=True)
     if stats is not None:
@@ -458,6 +461,21 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> 
         serve_dev(config, host, port)
     else:
         serve_project(config, host, port, threads=threads)
+
+
+def _note_served_address(config: Config) -> None:
+    """A base_url changed in kura.toml since the last writer ran: from now on the viewer's
+    change feed moves what was public at the old address (nothing to move before an ingest)."""
+    from archive.addresses import note_viewer
+    from archive.events import log_state
+    from archive.store import open_store
+
+    try:
+        store = open_store(config.store, config.root)
+        if log_state(store)["total"]:
+            note_viewer(store, config)
+    except (KuraError, OSError) as exc:  # the store unreachable: the next ingest notes it
+        click.echo(f"{pick('警告', 'warning')}: {exc}", err=True)
 
 
 @cli.command()

@@ -11,19 +11,26 @@ URL path under ``urls``), or None when there is none; ``document_keys()`` lists 
 
 A withdrawn item (``archive.record.is_published``) has no manifest and no ``info.json``, and is
 in no collection; a lesson that shows it has no manifest until its file is fixed.
+
+The change feed is an output's own: given the output's address history
+(``archive.addresses``: ``history``, or ``output`` to read it from the store when the feed is
+asked for), it carries a ``Move`` for each resource wherever the address changed
+(``archive.moves``); without one, only the logged events.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from archive import events, keys
+from archive import addresses, events, keys
+from archive.addresses import Address
 from archive.curated import CuratedCollection
 from archive.errors import StoreError
 from archive.lessons import Lesson
+from archive.moves import Timeline
 from archive.record import iter_published, load_published, page_of
 from archive.store import json_names
 from manifests.collection import build_top_collection
@@ -70,10 +77,36 @@ def to_bytes(data: dict) -> bytes:
 class Documents:
     """The archive's IIIF documents for one address (``urls``)."""
 
-    def __init__(self, store: Any, config: Any, urls: Urls) -> None:
+    def __init__(
+        self,
+        store: Any,
+        config: Any,
+        urls: Urls,
+        *,
+        history: Sequence[Address] | None = None,
+        output: str | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.urls = urls
+        self.history = history  # the output's addresses, oldest first
+        self.output = output  # or the output whose history to read when the feed is asked for
+        self._timeline: tuple[tuple, Timeline] | None = None
+
+    def with_history(self, history: Sequence[Address]) -> Documents:
+        """The same documents, with the feed of an output of this address ``history``."""
+        return Documents(self.store, self.config, self.urls, history=list(history))
+
+    def timeline(self) -> Timeline:
+        """The feed's activities, with the moves of the output's history (worked out again
+        only when the log or the history changed)."""
+        history = self.history
+        if history is None and self.output is not None:
+            history = addresses.address_history(self.store, self.output)
+        key = (events.log_state(self.store)["total"], tuple(history or ()))
+        if self._timeline is None or self._timeline[0] != key:
+            self._timeline = (key, Timeline(self.store, history or ()))
+        return self._timeline[1]
 
     # --- one document ------------------------------------------------------------------
 
@@ -102,7 +135,7 @@ class Documents:
             return [keys.collection_data(parts[0]), "records/"]
         if kind == "lesson":
             return [keys.lesson_data(parts[0]), "records/"]
-        return [events.STATE_KEY]
+        return [events.STATE_KEY, addresses.KEY]
 
     def _manifest(self, item_id: str) -> dict | None:
         record = load_published(self.store, item_id)
@@ -148,12 +181,12 @@ class Documents:
         return build_lesson_manifest(lesson, records, self.config, self.urls)
 
     def _feed(self) -> dict:
-        return feed_collection(events.log_state(self.store), self.urls)
+        return feed_collection(self.timeline().state(), self.urls)
 
     def _feed_page(self, n: str) -> dict | None:
-        log = events.log_state(self.store)
-        page = events.log_page(self.store, int(n))
-        return None if page is None else feed_page(int(n), page, log, self.urls)
+        feed = self.timeline()
+        page = feed.page(int(n))
+        return None if page is None else feed_page(int(n), page, feed.state(), self.urls)
 
     # --- everything --------------------------------------------------------------------
 
@@ -172,7 +205,7 @@ class Documents:
         for name in self.collection_names():
             yield keys.collection(name)
         yield keys.activity()
-        for n in range(events.log_state(self.store)["pages"]):
+        for n in range(self.timeline().pages):
             yield keys.activity(f"page-{n}")
 
     def collection_names(self) -> list[str]:

@@ -41,6 +41,7 @@ import archive
 import manifests
 import viewer
 from archive import __version__, keys
+from archive.addresses import build_output, note_address
 from archive.config import Config
 from archive.errors import KuraError, StoreError
 from archive.i18n import pick
@@ -272,7 +273,9 @@ def build_site(config: Config, out: Path, base_url: str | None = None) -> BuildR
     trees: dict[str, str] = {}
 
     urls = Urls(base_url)
-    documents = Documents(store, config, urls)
+    # the folder's addresses: its change feed moves what an earlier build put at another
+    history = note_address(store, build_output(str(out)), base_url, sent=True)
+    documents = Documents(store, config, urls, history=history)
     withdrawn = withdrawn_items(store)
     published = _published_ids(store, withdrawn)
     salt = _digest(STATE_VERSION, code_digest(), repr(config), base_url)

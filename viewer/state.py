@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, request
 
 from archive import keys
+from archive.addresses import VIEWER
 from archive.config import Config
 from archive.errors import StoreError
 from archive.record import is_published, iter_published, read_record
@@ -106,8 +107,10 @@ def trusted_origin(host: str) -> str | None:
 
 
 def request_documents() -> Documents:
-    """The archive's IIIF documents rendered for the addresses of ``request_urls()``."""
+    """The archive's IIIF documents rendered for the addresses of ``request_urls()``; the
+    change feed is the viewer's, with a ``Move`` wherever its address changed."""
     if "kura_documents" not in g:
         archive = served()
-        g.kura_documents = Documents(archive.store, archive.config, request_urls())
+        urls = request_urls()
+        g.kura_documents = Documents(archive.store, archive.config, urls, output=VIEWER)
     return g.kura_documents
