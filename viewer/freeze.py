@@ -304,7 +304,16 @@ def build_site(config: Config, out: Path, base_url: str | None = None) -> BuildR
     from flask_frozen import Freezer, FrozenFlaskWarning
 
     freezer = Freezer(app, with_static_files=True, with_no_argument_rules=False, log_url_for=False)
-    freezer.register_generator(lambda: iter(wanted))
+    # an unchanged page is not even handed to the freezer (thousands of them: its per-page
+    # cost would be most of a no-change rebuild)
+    to_render = []
+    for url, fingerprint in wanted.items():
+        rel = url.lstrip("/")
+        if before.get(rel) == fingerprint and os.path.isfile(out / rel):
+            now[rel] = fingerprint
+        else:
+            to_render.append(url)
+    freezer.register_generator(lambda: iter(to_render))
 
     def unchanged(url: str, path: str) -> bool:
         rel = url.lstrip("/")
