@@ -12,8 +12,9 @@ Two places hold a withdrawal, both written here and only here:
 
 - the record's ``withdrawn`` block ``{at, reason, by}``: the mark that travels with the item
   (preservation, BagIt exports); :func:`archive.record.is_published` asks it;
-- ``state/withdrawals.json``: ``withdrawn`` (the items withdrawn now, by id, with their title,
-  for answers that must not read a record: every tile request) and ``history`` (every
+- ``state/withdrawals.json``: ``withdrawn`` (the items withdrawn now, by id, with their title
+  and English title (``title_en``, when the record has 名称_英語), for answers that must not
+  read a record: every tile request) and ``history`` (every
   withdrawal and restoration: what, when, why, by whom). Never published.
 
 A withdrawal writes the record (and its fixity entry) first, then the log; a run killed in
@@ -181,7 +182,7 @@ def _change(
                 block = {"at": _now(), "reason": reason, "by": by}
                 record["withdrawn"] = block
                 _write_record(store, record)
-            log["withdrawn"][item_id] = {"title": title, **block}
+            log["withdrawn"][item_id] = {"title": title, **english_title(record), **block}
         report.outcomes.append(Outcome(item_id, status, title))
         if status in ("withdrawn", "restored"):
             action = {"action": "restore" if undo else "withdraw", "id": item_id, "title": title}
@@ -189,6 +190,13 @@ def _change(
     log["withdrawn"] = dict(sorted(log["withdrawn"].items()))
     store.put(LOG_KEY, to_json(log), durable=True)
     return report
+
+
+def english_title(record: dict) -> dict[str, str]:
+    """``{"title_en": …}`` when the record has an English title (名称_英語), else ``{}``."""
+    fields = record.get("fields") or {}
+    english = str(fields.get("名称_英語") or "").strip() if isinstance(fields, dict) else ""
+    return {"title_en": english} if english else {}
 
 
 def mark_withdrawn(store: Any, item_id: str, entry: dict) -> None:

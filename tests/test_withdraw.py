@@ -277,6 +277,32 @@ def test_a_withdrawn_item_answers_410_with_a_tombstone(
     assert client.get("/iiif/bonsho/manifest.json").status_code == 200
 
 
+def test_the_tombstone_shows_the_english_title_on_english_pages(ingested: Path) -> None:
+    root = ingested
+    config = load_config(root)
+    store = open_store(config.store, root)
+    assert kura(root, "withdraw", "sashida-nikki", "bonsho").exit_code == 0
+    assert read_log(store)["withdrawn"]["sashida-nikki"]["title_en"] == "Sashida Diary"
+    assert "title_en" not in read_log(store)["withdrawn"]["bonsho"]  # it has none
+    client = create_app(config, {"TESTING": True}).test_client()
+
+    def item(path: str) -> str:
+        page = client.get(path)
+        assert page.status_code == 410
+        return plain(page.text.split('<section class="error')[1])
+
+    english = item("/items/sashida-nikki?lang=en")
+    assert "Sashida Diary" in english and "指田日記" in english  # the original beside it
+    japanese = item("/items/sashida-nikki?lang=ja")
+    assert "指田日記" in japanese and "Sashida Diary" not in japanese
+    assert "真福寺梵鐘" in item("/items/bonsho?lang=en")  # no English title: the Japanese one
+    # a log an older version wrote (no English titles): the record still has it
+    log = read_log(store)
+    del log["withdrawn"]["sashida-nikki"]["title_en"]
+    store.put(LOG_KEY, json.dumps(log, ensure_ascii=False).encode())
+    assert "Sashida Diary" in item("/items/sashida-nikki?lang=en&mode=senior")
+
+
 def test_a_reason_is_optional_and_escaped(ingested: Path) -> None:
     config = load_config(ingested)
     assert kura(ingested, "withdraw", "ezu").exit_code == 0

@@ -18,6 +18,9 @@ from __future__ import annotations
 from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from archive.errors import StoreError
+from archive.record import read_record
+from archive.withdrawals import english_title
 from viewer.state import served
 
 # bytes; real links stay far below (q ≤ 200 characters, iiif-content ≤ 4096), and most
@@ -81,7 +84,18 @@ def _gone(error: Withdrawn) -> tuple[str | Response, int]:
         response = jsonify(error=body, withdrawn=withdrawn)
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response, 410
+    if not notice.get("title_en"):  # the log of an older version kept no English titles
+        notice = {**notice, **_english_title(notice["id"])}
     return render_template("errors/withdrawn.html", notice=notice), 410
+
+
+def _english_title(item_id: str) -> dict[str, str]:
+    """The withdrawn item's English title from its record (``{}`` when it has none)."""
+    try:
+        record = read_record(served().store, item_id)
+    except StoreError:
+        return {}
+    return english_title(record) if record else {}
 
 
 def handle_http_error(error: HTTPException) -> tuple[str | Response, int]:

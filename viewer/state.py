@@ -52,14 +52,16 @@ class ServedArchive:
         return record if is_published(record) else None
 
     def withdrawal(self, item_id: str) -> dict | None:
-        """``{id, title, at, reason}`` of a withdrawn item (what its 410 page shows); None
-        for any other id. Cheap enough for every tile request."""
+        """``{id, title, title_en, at, reason}`` of a withdrawn item (what its 410 page
+        shows; ``title_en`` "" when the log has none); None for any other id. Cheap enough
+        for every tile request."""
         if self.withdrawn is None or not ITEM_ID.fullmatch(item_id):
             return None
         found = self.withdrawn.get(item_id)
         if found is None:
             return None
-        return {"id": item_id, **{k: str(found.get(k) or "") for k in ("title", "at", "reason")}}
+        names = ("title", "title_en", "at", "reason")
+        return {"id": item_id, **{k: str(found.get(k) or "") for k in names}}
 
     def json_document(self, key: str) -> dict | None:
         """A stored JSON document (a compiled lesson …), or None if missing or unreadable."""
