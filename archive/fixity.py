@@ -34,16 +34,20 @@ from archive.store import json_names
 FIXITY_VERSION = 1
 NOT_ITEMS = ("collection", "lesson", "activity")  # iiif/ folders that are not items
 
-# kinds of finding; the first four fail an audit
+# kinds of finding; the first five fail an audit
 MISSING, CHANGED, UNEXPECTED, INVALID = "missing", "changed", "unexpected", "invalid"
+DISAGREES = "disagrees"  # the withdrawal log and a record say different things
 UNRECORDED, SUPERSEDED = "unrecorded", "superseded"
-FAILING = (MISSING, CHANGED, UNEXPECTED, INVALID)
+FAILING = (MISSING, CHANGED, UNEXPECTED, INVALID, DISAGREES)
+# what a record says of an item the withdrawal log disagrees on (a finding's detail)
+MARKED, UNMARKED, NO_RECORD = "record: withdrawn", "record: not withdrawn", "no record"
 
 _LABELS = {
     MISSING: ("欠落", "missing"),
     CHANGED: ("変化", "changed"),
     UNEXPECTED: ("想定外", "unexpected"),
     INVALID: ("読めない", "invalid"),
+    DISAGREES: ("取り下げの記録と食い違い", "withdrawal log disagrees"),
     UNRECORDED: ("ハッシュ未記録", "not recorded"),
     SUPERSEDED: ("旧版(保存)", "superseded, kept"),
 }
@@ -175,6 +179,8 @@ def _repair(f: Finding, kura: str) -> tuple[str, str]:
         f.kind == UNRECORDED and f.key.startswith(("iiif/", "state/activity"))
     ):
         return "", ""  # kept on purpose; written by an older version (nothing to repair)
+    if f.kind == DISAGREES:  # a kura withdraw (--undo) cut short between record and log
+        return _withdrawal_repair(f, kura)
     again = f"{kura} ingest --only {f.item}"  # built again from the sheet and the scans
     if not f.item:  # a folder or file of no recorded item
         if f.key.startswith(("lessons/", "state/collections/")):
@@ -227,6 +233,24 @@ def _repair(f: Finding, kura: str) -> tuple[str, str]:
     return again, again
 
 
+def _withdrawal_repair(f: Finding, kura: str) -> tuple[str, str]:
+    withdraw, undo = f"{kura} withdraw {f.item}", f"{kura} withdraw --undo {f.item}"
+    if f.detail == MARKED:  # the record was written, the log not: a withdrawal cut short
+        return (
+            f"{withdraw} (取り下げを終える)、または {undo} (公開に戻す)",
+            f"{withdraw} to finish withdrawing it, or {undo} to restore it",
+        )
+    if f.detail == UNMARKED:  # a restoration cut short (or the record lost its mark)
+        return (
+            f"{undo} (公開に戻すのを終える)、または {withdraw} (取り下げたままにする)",
+            f"{undo} to finish restoring it, or {withdraw} to keep it withdrawn",
+        )
+    return (
+        f"records/{f.item}.json をバックアップから戻す (取り下げの記録にある資料です)",
+        f"restore records/{f.item}.json from a backup (the withdrawal log lists the item)",
+    )
+
+
 @dataclass
 class VerifyReport:
     items: int = 0
@@ -250,11 +274,15 @@ class VerifyReport:
         return pick(
             f"検証{'(抽出)' if self.sampled else ''}: 資料 {self.items} 件, ファイル {self.files} 個 "
             f"({mb:.1f} MB) — 欠落 {n[MISSING]}, 変化 {n[CHANGED]}, 想定外 {n[UNEXPECTED]}, "
-            f"読めない {n[INVALID]}, ハッシュ未記録 {n[UNRECORDED]} ({self.seconds:.1f} 秒)"
+            f"読めない {n[INVALID]}, ハッシュ未記録 {n[UNRECORDED]}"
+            + (f", 取り下げの食い違い {n[DISAGREES]}" if n[DISAGREES] else "")
+            + f" ({self.seconds:.1f} 秒)"
             + (" — 問題なし" if self.ok else " — 問題あり"),
             f"verify: {scope}{self.items} items, {self.files} files ({mb:.1f} MB) — "
             f"{n[MISSING]} missing, {n[CHANGED]} changed, {n[UNEXPECTED]} unexpected, "
-            f"{n[INVALID]} invalid, {n[UNRECORDED]} not recorded ({self.seconds:.1f} s)"
+            f"{n[INVALID]} invalid, {n[UNRECORDED]} not recorded"
+            + (f", {n[DISAGREES]} withdrawal disagreements" if n[DISAGREES] else "")
+            + f" ({self.seconds:.1f} s)"
             + (" — OK" if self.ok else " — FAILED"),
             lang,
         )
@@ -277,6 +305,7 @@ class _Audit:
         self.store = store
         self.report = report
         self.on_item = on_item
+        self.marked: dict[str, bool] = {}  # audited item → withdrawn in its record
 
     def add(self, item: str, kind: str, key: str, detail: str = "") -> None:
         self.report.findings.append(Finding(item, kind, key, detail))
@@ -312,6 +341,7 @@ class _Audit:
         if record is None:
             self.on_item()
             return
+        self.marked[item_id] = bool(record.get("withdrawn"))
         self.masters(item_id, record)
         self.published(item_id, record)
         self.on_item()
@@ -400,6 +430,26 @@ class _Audit:
             if self.store.exists(log) and (data := self.json("", log)) is not None:
                 self.sealed("", log, data)
 
+    def withdrawals(self, every_record: bool) -> None:
+        """The withdrawal log and the records agree: an item is withdrawn in both or in
+        neither (a ``kura withdraw`` killed between the record and the log leaves them
+        apart). With ``every_record``, each item the log lists has a record."""
+        key = keys.withdrawal_log()
+        if not self.store.exists(key) and not any(self.marked.values()):
+            return
+        data = self.json("", key) if self.store.exists(key) else {}
+        listed = (data or {}).get("withdrawn")
+        listed = set(listed) if isinstance(listed, dict) else set()
+        for item_id, marked in sorted(self.marked.items()):
+            if marked and item_id not in listed:
+                self.add(item_id, DISAGREES, key, MARKED)
+            elif item_id in listed and not marked:
+                self.add(item_id, DISAGREES, key, UNMARKED)
+        if every_record:
+            for item_id in sorted(listed - self.marked.keys()):
+                if not self.store.exists(keys.record(item_id)):
+                    self.add(item_id, DISAGREES, key, NO_RECORD)
+
     def structure(self, item_id: str, pages: list[dict]) -> None:
         """Without recorded hashes: every page's tree has a readable info.json."""
         for page in pages:
@@ -431,6 +481,7 @@ def verify(
     audit = _Audit(store, report, on_item)
     for item_id in ids:
         audit.item(item_id)
+    audit.withdrawals(every_record=not report.sampled)
     if not report.sampled:
         audit.curation()
         known = set(ids)

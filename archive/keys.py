@@ -136,6 +136,11 @@ def event_page(n: int) -> str:
     return f"state/activity/page-{n}.json"
 
 
+def withdrawal_log() -> str:
+    """The items withdrawn now and the history of withdrawals (``archive.withdrawals``)."""
+    return "state/withdrawals.json"
+
+
 def address_history() -> str:
     """Where each output has been served or published (``archive.addresses``; never
     published, and the one stored file that names addresses)."""

@@ -45,7 +45,7 @@ from archive.record import (
     write_record,
 )
 
-LOG_KEY = "state/withdrawals.json"
+LOG_KEY = keys.withdrawal_log()
 REASON_MAX = 500  # characters of a reason shown on the tombstone page
 LOG_VERSION = 1
 

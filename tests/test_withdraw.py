@@ -303,6 +303,49 @@ def test_the_tombstone_shows_the_english_title_on_english_pages(ingested: Path) 
     assert "Sashida Diary" in item("/items/sashida-nikki?lang=en&mode=senior")
 
 
+class KilledBeforeTheLog:
+    """A store whose writer dies just before the withdrawal log is written (a ``kura
+    withdraw`` killed between the record and the log)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+    def put(self, key: str, data, **options) -> None:
+        if key == LOG_KEY:
+            raise KeyboardInterrupt("killed")
+        self.store.put(key, data, **options)
+
+
+@pytest.mark.parametrize("undo", [False, True])
+def test_verify_finds_a_withdrawal_cut_short(ingested: Path, undo: bool) -> None:
+    from archive import withdrawals
+
+    root = ingested
+    store = open_store(load_config(root).store, root)
+    if undo:
+        assert kura(root, "withdraw", "bonsho").exit_code == 0
+    assert kura(root, "verify").exit_code == 0
+    change = withdrawals.restore if undo else withdrawals.withdraw
+    with pytest.raises(KeyboardInterrupt):
+        change(KilledBeforeTheLog(store), ["bonsho"])
+    result = kura(root, "verify", lang="en")
+    assert result.exit_code == 1
+    (line,) = [line for line in result.output.splitlines() if "disagrees" in line]
+    finish = "kura -C {} withdraw{} bonsho".format(root, " --undo" if undo else "")
+    assert line.startswith("bonsho: withdrawal log disagrees: state/withdrawals.json")
+    assert f"repair: {finish} to finish" in line
+    assert "1 withdrawal disagreements" in result.output
+    report = json.loads(kura(root, "verify", "--json").output)
+    assert report["counts"]["disagrees"] == 1 and not report["ok"]
+    # doing what it says repairs it
+    assert kura(root, *finish.split()[3:]).exit_code == 0
+    assert kura(root, "verify").exit_code == 0
+    assert (read_record(store, "bonsho").get("withdrawn") is None) == undo
+
+
 def test_a_reason_is_optional_and_escaped(ingested: Path) -> None:
     config = load_config(ingested)
     assert kura(ingested, "withdraw", "ezu").exit_code == 0
