@@ -1,5 +1,6 @@
 # Two commands on a fresh Debian/Ubuntu machine:
 #   make demo   build the demo archive and serve it on http://127.0.0.1:8000/
+#               (make demo-static: the same as a static site, kura build, on plain files)
 #   make test   install everything the tests need and run them all
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ VARIANTS := archive/search/data/variants.json
 VENDOR := viewer/static/vendor
 PORT ?= 8000
 
-.PHONY: demo test deps system-deps vendor lint format bench bench-ingest bench-search bench-static-search bench-publish bench-viewer clean
+.PHONY: demo demo-static test deps system-deps vendor lint format bench bench-ingest bench-search bench-static-search bench-publish bench-viewer clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -79,6 +80,10 @@ format:
 
 demo: $(VENV)/.installed vendor $(JPEGSTREAM) $(VARIANTS)
 	$(VENV)/bin/kura demo demo-archive --port $(PORT)
+
+# The same demo as a static site (kura build into demo-archive/site), served as plain files
+demo-static: $(VENV)/.installed vendor $(JPEGSTREAM) $(VARIANTS)
+	$(VENV)/bin/kura demo demo-archive --static --port $(PORT)
 
 bench: deps
 	$(PY) bench/tiling.py

@@ -484,7 +484,13 @@ def _note_served_address(config: Config) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="待ち受けるアドレス / host")
 @click.option("--no-serve", is_flag=True, help="作るだけで公開しない / build only, do not serve")
 @click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0, help="並列数 / parallel jobs")
-def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
+@click.option(
+    "--static",
+    "static_site",
+    is_flag=True,
+    help="静的サイト (kura build) を DIR/site に作り、ただのファイルサーバーで見せる / build the static site (kura build) into DIR/site and serve it as plain files",
+)
+def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int, static_site: bool) -> None:
     """デモ用アーカイブを作って公開する / build the demo archive and serve it."""
     from archive.config import load_config
     from ingest.pipeline import Ingest, IngestOptions
@@ -499,10 +505,20 @@ def demo(target: Path, port: int, host: str, no_serve: bool, jobs: int) -> None:
     click.echo(summary.line())
     if summary.failed or curation_failed:
         sys.exit(1)
-    if not no_serve:
-        from viewer.serve import serve_project
+    if static_site:
+        from viewer.freeze import build_site
 
-        serve_project(load_config(target), host, port)
+        report = build_site(load_config(target), target / "site", f"http://{host}:{port}")
+        for note in report.notes:
+            click.echo(note, err=True)
+        click.echo(report.line())
+    if not no_serve:
+        from viewer.serve import serve_folder, serve_project
+
+        if static_site:
+            serve_folder(target / "site", host, port)
+        else:
+            serve_project(load_config(target), host, port)
 
 
 def main() -> None:

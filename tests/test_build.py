@@ -234,3 +234,17 @@ def test_refuses_to_build_into_the_project(tmp_path_factory) -> None:
 def test_cli_help_lists_build() -> None:
     result = CliRunner().invoke(cli, ["build", "--help"])
     assert result.exit_code == 0 and "--base-url" in result.output
+
+
+def test_kura_demo_static_builds_the_site(tmp_path: Path) -> None:
+    target = tmp_path / "demo-archive"
+    result = CliRunner().invoke(
+        cli, ["demo", str(target), "--static", "--no-serve", "--port", "8123", "-j", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    site = target / "site"
+    assert "http://127.0.0.1:8123" in result.output  # the address it would be served at
+    manifest = json.loads((site / "iiif" / DIARY / "manifest.json").read_text("utf-8"))
+    assert manifest["id"] == f"http://127.0.0.1:8123/iiif/{DIARY}/manifest.json"
+    checked, broken = broken_links(site, "http://127.0.0.1:8123")
+    assert broken == [] and checked

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from pathlib import Path
+
 import waitress
 
 from archive.config import Config
@@ -30,6 +33,23 @@ def serve_project(
     url = address(host, port)
     print(f"公開中: {url} (Ctrl-C で終了) / serving {url} (Ctrl-C to stop)", flush=True)
     waitress.serve(app, host=host, port=port, threads=threads)
+
+
+def serve_folder(folder: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve a built static site (``kura build``) with Python's plain file server until
+    Ctrl-C: what any web server, bucket or CDN would do with the folder."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
+    url = address(host, port)
+    print(
+        f"静的サイトを公開中: {url} (ファイルだけ、Ctrl-C で終了) / serving the static site {url} "
+        "(plain files, Ctrl-C to stop)",
+        flush=True,
+    )
+    with ThreadingHTTPServer((host, port), handler) as server, suppress(KeyboardInterrupt):
+        server.serve_forever()
 
 
 def serve_dev(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
