@@ -9,6 +9,7 @@ from pathlib import Path
 
 from archive.config import load_config
 from archive.events import log_page, log_state, record_changes
+from archive.record import to_json
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions, _digest, manifest_context
 from tests.conftest import make_scan, write_sheet
@@ -109,7 +110,14 @@ def test_a_record_written_with_its_row_is_not_rewritten(project: Callable[..., P
         context = manifest_context(config)
         record["row"] = number
         record["fingerprint"] = _digest([meta, record["files"], record["pages"], context])
-        path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        path.write_bytes(to_json(record))  # as every version wrote records
+        # and its fixity file as that version wrote it: the stored manifest in place of the
+        # record (records came into fixity files later), no seal
+        fixity_path = root / "public" / "fixity" / f"{item_id}.json"
+        fixity = json.loads(fixity_path.read_bytes())
+        del fixity["sha256"]
+        fixity["documents"] = {f"iiif/{item_id}/manifest.json": ["0" * 64, 0]}
+        fixity_path.write_text(json.dumps(fixity), encoding="utf-8")
     record_changes(LocalStore(root / "public"))  # as that version's ingest announced them
     logged = len(events(root))
     before = records(root)
