@@ -21,8 +21,11 @@ PUBLISHED = ("iiif", "records", "lessons", "activity", "opendata")
 
 
 def phase(key: str) -> int:
-    """Upload order: tiles, image services, item documents, then what points at items."""
-    if key.startswith(("iiif/collection/", "activity/", "opendata/")):
+    """Upload order: tiles, image services, item documents, then what points at items (a
+    built site's pages and search index last of all)."""
+    if key.startswith(("iiif/collection/", "activity/", "opendata/", "search/")):
+        return 3
+    if key.endswith((".html", ".xml", ".txt")):
         return 3
     if key.endswith("/info.json"):
         return 1

@@ -127,6 +127,13 @@ def export_opendata(ctx: click.Context, output: Path | None, base_url: str | Non
 )
 @click.option("--masters", is_flag=True, help="マスター画像も送る / also publish the kept masters")
 @click.option(
+    "--site",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="`kura build` で作った静的サイトをそのまま送る (変わったものだけ) / send a static site built by `kura build` as it is (only what changed)",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(1, 64),
@@ -165,6 +172,7 @@ def publish(
     dry_run: bool,
     check_all: bool,
     progress: bool | None,
+    site: Path | None,
 ) -> None:
     """アーカイブを S3 互換ストレージかフォルダーへ差分公開する / publish the archive to S3 or a folder (only what changed)."""
     from archive.opendata import identity_warning
@@ -173,6 +181,26 @@ def publish(
     from manifests.documents import Documents
 
     config = writing_config(ctx, "publish", dry_run=dry_run)
+    if site is not None:
+        from archive.publish_site import SitePublisher
+
+        outcome = SitePublisher(
+            config,
+            target,
+            site,
+            (base_url or config.base_url).rstrip("/"),
+            endpoint_url=endpoint_url,
+            delete=delete,
+            set_cors=set_cors,
+            public_read=public_read,
+            masters=masters,
+            workers=jobs,
+            dry_run=dry_run,
+            check_all=check_all,
+            progress=progress,
+        ).run()
+        click.echo(outcome.line())
+        return
     base_url = base_url or config.public_url
     if not base_url:
         raise click.UsageError(
