@@ -10,7 +10,6 @@ it were sound.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,14 +20,15 @@ from archive.errors import KuraError, StoreError
 from archive.fixity import open_key
 from archive.i18n import pick
 from archive.keys import TEMP_MARK
-from archive.record import read_record
+from archive.model import Record
+from archive.record import read_record, record_bytes
 
 
 class BagError(KuraError):
     """An item cannot be bagged (no record, masters not kept, a master damaged)."""
 
 
-def _record(store: Any, item_id: str) -> dict:
+def _record(store: Any, item_id: str) -> Record:
     try:
         record = read_record(store, item_id)
     except StoreError:
@@ -76,8 +76,8 @@ def export_bag(store: Any, item_id: str, out_dir: Path, config: Config) -> Path:
     import bagit
 
     record = _record(store, item_id)
-    files = record.get("files", [])
-    if files and not all(f.get("master") for f in files):
+    files = record.files
+    if files and not all(f.master for f in files):
         raise BagError(
             f"{item_id}: マスター(元のスキャン)が保存されていないため、バッグを作れません。"
             "kura.toml で keep_masters = true にして `kura ingest` をやり直してください / masters "
@@ -94,16 +94,14 @@ def export_bag(store: Any, item_id: str, out_dir: Path, config: Config) -> Path:
     staging.mkdir(parents=True)
     try:
         for f in files:
-            target = staging / _payload_path(f["path"])
-            _copy_master(store, f["master"], target, f["sha256"], item_id)
-        (staging / "record.json").write_bytes(
-            json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
-        )
+            target = staging / _payload_path(f.path)
+            _copy_master(store, f.master, target, f.sha256, item_id)
+        (staging / "record.json").write_bytes(record_bytes(record))
         title = config.title.get("ja") or config.title.get("en") or ""
         info = {
             "Source-Organization": _provider(config) or title or "Kura",
             "External-Identifier": item_id,
-            "External-Description": str(record.get("title", "")),
+            "External-Description": record.title,
             "Bag-Software-Agent": f"kura {__version__} (bagit-python)",
         }
         if title:

@@ -19,7 +19,7 @@ from archive.curation_files import (
     split_front_matter,
     withdrawn_problem,
 )
-from archive.record import withdrawal
+from archive.model import Record
 
 
 @dataclass
@@ -116,7 +116,7 @@ def parse_collection(text: str, path: str | Path) -> CuratedCollection:
 
 
 def check_collection(
-    collection: CuratedCollection, records: dict[str, dict]
+    collection: CuratedCollection, records: dict[str, Record]
 ) -> list[LessonProblem]:
     problems = []
     for i, (item_id, _) in enumerate(collection.items):
@@ -130,9 +130,9 @@ def check_collection(
                     f"資料「{item_id}」はありません / unknown item {item_id!r}",
                 )
             )
-        elif withdrawal(record):
+        elif record.withdrawn:
             problems.append(withdrawn_problem(collection.path, line, item_id))
-        elif not record.get("pages"):
+        elif not record.pages:
             problems.append(
                 LessonProblem(
                     collection.path,

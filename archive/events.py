@@ -60,11 +60,7 @@ def _digest(raw: bytes) -> str:
 def published(store: Any) -> dict[str, str]:
     """``{"kind:id": fingerprint}`` of every published item with pages (a manifest), every
     compiled lesson and every curated collection (a withdrawn item is gone: a ``Delete``)."""
-    found = {
-        f"item:{r['id']}": str(r.get("fingerprint", ""))
-        for r in iter_published(store)
-        if r.get("pages")
-    }
+    found = {f"item:{r.id}": r.fingerprint for r in iter_published(store) if r.pages}
     for prefix, kind in (("lessons", "lesson"), ("state/collections", "collection")):
         for name in json_names(store, prefix):
             try:

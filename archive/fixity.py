@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 from archive import keys
 from archive.errors import StoreError
 from archive.i18n import pick
+from archive.model import Page, Record, RecordFormatError
 from archive.record import record_ids
 from archive.store import json_names
 
@@ -337,21 +338,33 @@ class _Audit:
 
     def item(self, item_id: str) -> None:
         self.report.items += 1
-        record = self.json(item_id, keys.record(item_id))
+        record = self.record(item_id)
         if record is None:
             self.on_item()
             return
-        self.marked[item_id] = bool(record.get("withdrawn"))
+        self.marked[item_id] = record.withdrawn is not None
         self.masters(item_id, record)
         self.published(item_id, record)
         self.on_item()
 
-    def masters(self, item_id: str, record: dict) -> None:
+    def record(self, item_id: str) -> Record | None:
+        """The item's record; None (and a finding) when it is missing or not a record."""
+        key = keys.record(item_id)
+        data = self.json(item_id, key)
+        if data is None:
+            return None
+        try:
+            return Record.from_json(data)
+        except RecordFormatError as exc:
+            self.add(item_id, INVALID, key, exc.where)
+            return None
+
+    def masters(self, item_id: str, record: Record) -> None:
         referenced = set()
-        for f in record.get("files", []):
-            if f.get("master"):
-                referenced.add(f["master"])
-                self.check(item_id, f["master"], (f.get("sha256"), f.get("size")))
+        for f in record.files:
+            if f.master:
+                referenced.add(f.master)
+                self.check(item_id, f.master, (f.sha256, f.size))
         for key in self.store.list(f"masters/{item_id}"):
             if key in referenced:
                 continue
@@ -365,9 +378,9 @@ class _Audit:
             else:
                 self.add(item_id, UNEXPECTED, key)
 
-    def published(self, item_id: str, record: dict) -> None:
-        pages = record.get("pages", [])
-        trees = {p.get("image") for p in pages}
+    def published(self, item_id: str, record: Record) -> None:
+        pages = record.pages
+        trees = {p.image for p in pages}
         found: dict[str, list[str]] = {}
         for key in self.store.list(f"iiif/{item_id}"):
             rest = key[len(f"iiif/{item_id}/") :]
@@ -450,10 +463,10 @@ class _Audit:
                 if not self.store.exists(keys.record(item_id)):
                     self.add(item_id, DISAGREES, key, NO_RECORD)
 
-    def structure(self, item_id: str, pages: list[dict]) -> None:
+    def structure(self, item_id: str, pages: tuple[Page, ...]) -> None:
         """Without recorded hashes: every page's tree has a readable info.json."""
         for page in pages:
-            self.structure_tree(item_id, f"iiif/{item_id}/{page.get('image')}")
+            self.structure_tree(item_id, keys.image(item_id, page.image))
 
     def structure_tree(self, item_id: str, prefix: str) -> None:
         self.json(item_id, f"{prefix}/info.json")

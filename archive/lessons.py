@@ -56,7 +56,7 @@ from archive.curation_files import (
 )
 from archive.lesson_markdown import inline_readings, render_markdown
 from archive.local_readings import LOCAL_READINGS as CITY_READINGS
-from archive.record import withdrawal
+from archive.model import Record
 
 RESERVED_IDS = {"manifest", "index"}
 
@@ -310,14 +310,7 @@ def parse_lesson(text: str, path: str | Path, lesson_id: str | None = None) -> L
     return lesson
 
 
-def _page(record: dict, number: int) -> dict | None:
-    for page in record.get("pages") or []:
-        if page.get("page") == number:
-            return page
-    return None
-
-
-def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem]:
+def check_lesson(lesson: Lesson, records: dict[str, Record]) -> list[LessonProblem]:
     """What in the lesson does not fit the archive: unknown or withdrawn items, unknown pages,
     regions outside the page. ``records``: every record, withdrawn ones too."""
     problems = []
@@ -330,7 +323,7 @@ def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem
                 f"表紙の資料「{lesson.cover}」はありません / unknown cover item {lesson.cover!r}",
             )
         )
-    elif lesson.cover and withdrawal(records[lesson.cover]) and "cover" in lesson.lines:
+    elif lesson.cover and records[lesson.cover].withdrawn and "cover" in lesson.lines:
         problems.append(withdrawn_problem(path, lesson.lines["cover"], lesson.cover))
     for step in lesson.steps:
         record = records.get(step.item)
@@ -342,12 +335,12 @@ def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem
                 )
             )
             continue
-        if withdrawal(record):
+        if record.withdrawn:
             problems.append(withdrawn_problem(path, line, step.item))
             continue
-        page = _page(record, step.page)
+        page = record.page_number(step.page)
         if page is None:
-            count = len(record.get("pages") or [])
+            count = len(record.pages)
             problems.append(
                 LessonProblem(
                     path,
@@ -362,13 +355,13 @@ def check_lesson(lesson: Lesson, records: dict[str, dict]) -> list[LessonProblem
             if box is None:
                 continue
             x, y, w, h = box
-            if x + w > page["width"] or y + h > page["height"]:
+            if x + w > page.width or y + h > page.height:
                 problems.append(
                     LessonProblem(
                         path,
                         step.fields.get(name, line),
-                        f"{name} {x},{y},{w},{h} がページ ({page['width']}×{page['height']}) の外に"
-                        f"出ています / {name} is outside the page ({page['width']}×{page['height']} px)",
+                        f"{name} {x},{y},{w},{h} がページ ({page.width}×{page.height}) の外に"
+                        f"出ています / {name} is outside the page ({page.width}×{page.height} px)",
                     )
                 )
     return problems

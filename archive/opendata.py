@@ -22,7 +22,8 @@ from typing import Any
 
 from archive import keys
 from archive.config import Config
-from archive.record import iter_published, thumbnail_of
+from archive.model import Record
+from archive.record import iter_published
 from archive.rights import rights_label
 
 # 自治体標準オープンデータセット「文化財一覧」の項目, in the standard's order.
@@ -140,42 +141,42 @@ def opendata_key(config: Config) -> str:
     return keys.opendata(config.opendata_code)
 
 
-def _thumbnail(record: dict, urls: Any) -> str:
-    found = thumbnail_of(record)
+def _thumbnail(record: Record, urls: Any) -> str:
+    found = record.thumbnail()
     if found is None:
         return ""
     page, _size, segment = found
-    return urls.image(record["id"], page["image"], segment)
+    return urls.image(record.id, page.image, segment)
 
 
-def row(record: dict, config: Config, urls: Any) -> list[str]:
+def row(record: Record, config: Config, urls: Any) -> list[str]:
     # the sheet's own columns, then extra columns an archivist added under the standard's
     # header (電話番号, 名称_通称 … are not sheet columns of Kura, but are kept as written)
-    fields = {**(record.get("extra") or {}), **(record.get("fields") or {})}
-    rights = str(record.get("rights") or "")
-    values = {column: str(fields.get(column, "") or "") for column in FROM_SHEET}
+    fields = {**record.extra, **record.fields}
+    rights = record.rights
+    values = {column: fields.get(column, "") for column in FROM_SHEET}
     values.update(
         {
             "全国地方公共団体コード": config.opendata_code,
-            "ID": record["id"],
+            "ID": record.id,
             "地方公共団体名": config.municipality,
             "方書": "",
             "画像": _thumbnail(record, urls),
             "画像_ライセンス": f"{rights_label(rights, 'ja')} ({rights})" if rights else "",
-            "URL": urls.item_page(record["id"]),
+            "URL": urls.item_page(record.id),
         }
     )
     return [safe_cell(values[column]) for column in COLUMNS]
 
 
-def build_csv(records: list[dict], config: Config, urls: Any) -> bytes:
+def build_csv(records: list[Record], config: Config, urls: Any) -> bytes:
     """The CSV bytes (UTF-8 with BOM, CRLF) for the items that have a designation, with
     links built by ``urls`` (a ``manifests.urls.Urls`` for the address it is published at)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
     for record in records:
-        if str((record.get("fields") or {}).get("文化財分類", "")).strip():
+        if record.get("文化財分類").strip():
             writer.writerow(row(record, config, urls))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -28,7 +28,7 @@ import getpass
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,14 +36,8 @@ from archive import keys
 from archive.errors import StoreError
 from archive.fixity import entry, seal
 from archive.i18n import pick
-from archive.record import (
-    load_record,
-    read_record,
-    record_ids,
-    to_json,
-    withdrawal,
-    write_record,
-)
+from archive.model import Record, Withdrawal
+from archive.record import load_record, read_record, record_bytes, record_ids, to_json, write_record
 
 LOG_KEY = keys.withdrawal_log()
 REASON_MAX = 500  # characters of a reason shown on the tombstone page
@@ -125,11 +119,11 @@ class WithdrawalReport:
         return [o.id for o in self.outcomes if o.status in ("withdrawn", "restored")]
 
 
-def _write_record(store: Any, record: dict) -> None:
+def _write_record(store: Any, record: Record) -> None:
     """Write the record with its fixity entry updated first (as ingest does), so ``kura
     verify`` finds the record it recorded."""
-    data = to_json(record)
-    item_id = record["id"]
+    data = record_bytes(record)
+    item_id = record.id
     with contextlib.suppress(StoreError, ValueError, OSError):
         fixity = json.loads(store.get(keys.fixity(item_id)))
         if isinstance(fixity, dict) and isinstance(fixity.get("documents"), dict):
@@ -168,21 +162,19 @@ def _change(
         if record is None:
             report.outcomes.append(Outcome(item_id, "unknown"))
             continue
-        title = str(record.get("title") or "")
-        block = withdrawal(record)
+        title = record.title
+        block = record.withdrawn
         if undo:
             status = "restored" if block or item_id in log["withdrawn"] else "not-withdrawn"
             if block:
-                del record["withdrawn"]
-                _write_record(store, record)
+                _write_record(store, replace(record, withdrawn=None))
             log["withdrawn"].pop(item_id, None)
         else:
             status = "already" if block else "withdrawn"
             if block is None:
-                block = {"at": _now(), "reason": reason, "by": by}
-                record["withdrawn"] = block
-                _write_record(store, record)
-            log["withdrawn"][item_id] = {"title": title, **english_title(record), **block}
+                block = Withdrawal(at=_now(), reason=reason, by=by)
+                _write_record(store, replace(record, withdrawn=block))
+            log["withdrawn"][item_id] = {"title": title, **english_title(record), **block.to_json()}
         report.outcomes.append(Outcome(item_id, status, title))
         if status in ("withdrawn", "restored"):
             action = {"action": "restore" if undo else "withdraw", "id": item_id, "title": title}
@@ -192,10 +184,9 @@ def _change(
     return report
 
 
-def english_title(record: dict) -> dict[str, str]:
+def english_title(record: Record) -> dict[str, str]:
     """``{"title_en": …}`` when the record has an English title (名称_英語), else ``{}``."""
-    fields = record.get("fields") or {}
-    english = str(fields.get("名称_英語") or "").strip() if isinstance(fields, dict) else ""
+    english = record.get("名称_英語").strip()
     return {"title_en": english} if english else {}
 
 
@@ -204,9 +195,9 @@ def mark_withdrawn(store: Any, item_id: str, entry: dict) -> None:
     the item's record, written again without it: ingest repairing a record changed behind it
     (the change may have taken the mark away) must not bring the item back."""
     record = read_record(store, item_id)
-    if record is not None and withdrawal(record) is None:
-        record["withdrawn"] = {k: entry[k] for k in ("at", "reason", "by") if k in entry}
-        _write_record(store, record)
+    if record is not None and record.withdrawn is None:
+        mark = Withdrawal(**{k: str(entry.get(k) or "") for k in ("at", "reason", "by")})
+        _write_record(store, replace(record, withdrawn=mark))
 
 
 # --- what the sheet no longer lists -----------------------------------------------------
@@ -220,8 +211,8 @@ def not_in_sheet(store: Any, sheet_ids: set[str]) -> list[tuple[str, str]]:
     for item_id in record_ids(store):
         if item_id not in sheet_ids:
             record = load_record(store, item_id)
-            if record is not None and withdrawal(record) is None:
-                found.append((item_id, str(record.get("title") or "")))
+            if record is not None and record.withdrawn is None:
+                found.append((item_id, record.title))
     return found
 
 

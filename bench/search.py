@@ -88,6 +88,7 @@ sys.path.insert(0, str(ROOT))
 
 import jaconv  # noqa: E402
 
+from archive.model import Record  # noqa: E402
 from archive.search.indexer import learn_readings, write_index, writer_procs  # noqa: E402
 from archive.search.searcher import SearchIndex  # noqa: E402
 from tests.records import record_of  # noqa: E402
@@ -229,12 +230,12 @@ def kunrei(kana: str) -> str:
 # -- records ---------------------------------------------------------------------------
 
 
-def make_record(item_id: str, fields: dict[str, str], pages: int = 0) -> dict:
+def make_record(item_id: str, fields: dict[str, str], pages: int = 0) -> Record:
     """An item record shaped as ingest writes it (records/{id}.json)."""
     return record_of({"ID": item_id, **fields}, pages)
 
 
-def synthetic(n: int, seed: int = 3) -> list[dict]:
+def synthetic(n: int, seed: int = 3) -> list[Record]:
     """``n`` seeded records in several Tama-area cities' style (see the module docstring)."""
     rng = random.Random(seed)
     rows = []
@@ -281,7 +282,7 @@ def synthetic(n: int, seed: int = 3) -> list[dict]:
 # -- relevance set ---------------------------------------------------------------------
 
 
-def load_relevance() -> tuple[str, list[dict], list[tuple[str, str, frozenset]], list[str]]:
+def load_relevance() -> tuple[str, list[Record], list[tuple[str, str, frozenset]], list[str]]:
     """(source, records, [(kind, text, relevant ids)], kinds): ``tests/relevance`` if it
     imports, else the older corpus and cases as kind ``legacy``."""
     try:
@@ -482,7 +483,7 @@ class Kura:
         self.index.close()
 
 
-def kura_build(path: Path, records: list[dict], procs: int | None) -> dict:
+def kura_build(path: Path, records: list[Record], procs: int | None) -> dict:
     procs = writer_procs(len(records)) if procs is None else procs
     t0 = time.perf_counter()
     # as `kura index` does: readings learned from the titles' 名称_カナ first, then the index
@@ -490,19 +491,18 @@ def kura_build(path: Path, records: list[dict], procs: int | None) -> dict:
     return {"build_s": time.perf_counter() - t0, "procs": procs}
 
 
-def fts_row(record: dict) -> tuple[str, str, str, str]:
-    fields = record.get("fields") or {}
-    title = str(record.get("title") or fields.get("名称") or "")
-    reading = str(fields.get("名称_カナ") or "")
+def fts_row(record: Record) -> tuple[str, str, str, str]:
+    title = record.title or record.get("名称")
+    reading = record.get("名称_カナ")
     body = "\n".join(
-        str(v).strip()
-        for k, v in fields.items()
-        if k not in ("ID", "名称", "名称_カナ") and str(v or "").strip()
+        v.strip()
+        for k, v in record.fields.items()
+        if k not in ("ID", "名称", "名称_カナ") and v.strip()
     )
-    return str(record["id"]), title, body, reading
+    return record.id, title, body, reading
 
 
-def fts_build(path: Path, records: list[dict]) -> dict:
+def fts_build(path: Path, records: list[Record]) -> dict:
     t0 = time.perf_counter()
     con = sqlite3.connect(path)
     con.execute(
@@ -707,7 +707,7 @@ def profile_kura(kura: Kura, queries: list[tuple[str, str]], top: int = 25) -> s
 def run_size(
     n: int,
     work: Path,
-    rel_records: list[dict],
+    rel_records: list[Record],
     rel_queries: list[tuple[str, str, frozenset]],
     timed: list[tuple[str, str]],
     warmup: list[tuple[str, str]],
@@ -765,7 +765,7 @@ def run_size(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_relevance(work: Path, records: list[dict], queries: list) -> dict:
+def run_relevance(work: Path, records: list[Record], queries: list) -> dict:
     folder = work / "relevance"
     folder.mkdir()
     write_index(folder / "kura", records, procs=1)

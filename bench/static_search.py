@@ -40,6 +40,7 @@ sys.path.insert(0, str(HERE))
 
 import search as search_bench  # noqa: E402  (bench/search.py)
 
+from archive.model import Record  # noqa: E402
 from archive.search.indexer import learn_readings, write_index, writer_procs  # noqa: E402
 from archive.search.searcher import SearchIndex  # noqa: E402
 from archive.search.static_index import write_static_index  # noqa: E402
@@ -68,7 +69,7 @@ def run_static(search_dir: Path, queries: list[dict]) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def build(work: Path, records: list[dict], procs: int | None = None) -> tuple[Path, dict]:
+def build(work: Path, records: list[Record], procs: int | None = None) -> tuple[Path, dict]:
     index = work / "index"
     t0 = time.perf_counter()
     write_index(

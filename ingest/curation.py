@@ -74,7 +74,7 @@ def compile_curation(config: Config, *, dry_run: bool = False) -> CurationReport
     if not dry_run:  # what a run killed while writing left behind
         store.sweep_temp("lessons")
         store.sweep_temp("state", depth=2)  # compiled collections, the event log
-    records = {r["id"]: r for r in iter_records(store)}
+    records = {r.id: r for r in iter_records(store)}
     report = CurationReport()
     lessons, problems = load_lessons(Path(config.root))
     collections, more = load_collections(Path(config.root))

@@ -24,7 +24,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,8 +34,8 @@ from archive.config import Config, Limits
 from archive.errors import ImageError, KuraError, StoreError
 from archive.events import record_changes
 from archive.fixity import entry, fixity_document, seal_holds, tree_hashes
-from archive.model import Item, Problem
-from archive.record import load_record, to_json, withdrawal, write_record
+from archive.model import DateText, IngestStamp, Item, Page, Problem, Record, ScanFile
+from archive.record import load_record, record_bytes, to_json, write_record
 from archive.renames import case_renames
 from archive.store import open_store
 from archive.withdrawals import mark_withdrawn, not_in_sheet
@@ -96,50 +96,58 @@ def page_tree_name(file_sha: str, frame: int, settings: dict) -> str:
     return _digest([file_sha, frame, settings])[:16]
 
 
-def _file_states(item: Item, root: Path, old: dict | None) -> list[FileState]:
-    known = {f["path"]: f for f in (old or {}).get("files", [])}
+def _file_states(item: Item, root: Path, old: Record | None) -> list[FileState]:
+    known = {f.path: f for f in old.files} if old else {}
     states = []
     for path in item.images:
         st = path.stat()
         rel = relative(path, root)
         state = FileState(rel, st.st_size, st.st_mtime_ns)
         prev = known.get(rel)
-        if prev and prev.get("size") == st.st_size and prev.get("mtime_ns") == st.st_mtime_ns:
-            state.sha256 = prev.get("sha256", "")
+        if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+            state.sha256 = prev.sha256
         states.append(state)
     return states
 
 
-def metadata_of(item: Item) -> dict:
+def metadata_of(item: Item) -> Record:
     """The record's metadata part (what the manifest is built from besides pages). The sheet
     row is not in it: inserting, deleting or moving rows changes no other item's record."""
-    date = None
-    if item.get("年代"):
-        date = {"text": item.get("年代"), "start": None, "end": None}
-        if item.date:
-            date.update(start=item.date.start, end=item.date.end)
-    return {
-        "id": item.id,
-        "title": item.title,
-        "fields": dict(item.fields),
-        "extra": dict(item.extra),
-        "rights": item.rights,
-        "viewing_direction": item.viewing_direction,
-        "date": date,
-        "keywords": item.split("キーワード"),
-        "designations": item.split("文化財分類"),
-    }
+    return Record(
+        id=item.id,
+        title=item.title,
+        fields=dict(item.fields),
+        extra=dict(item.extra),
+        rights=item.rights,
+        viewing_direction=item.viewing_direction,
+        date=DateText(item.get("年代"), item.date) if item.get("年代") else None,
+        keywords=tuple(item.split("キーワード")),
+        designations=tuple(item.split("文化財分類")),
+    )
+
+
+def fingerprint_of(
+    meta: Record, files: tuple[ScanFile, ...], pages: tuple[Page, ...], context: dict
+) -> str:
+    """What a record's ``fingerprint`` is: a digest of its metadata, files and pages as JSON
+    and the manifest settings (a record that would be written the same is not written)."""
+    return _digest([meta.metadata_json(), _json(files), _json(pages), context])
+
+
+def _json(parts: tuple[ScanFile, ...] | tuple[Page, ...]) -> list[dict]:
+    return [part.to_json() for part in parts]
 
 
 def _with_row_fingerprint(
-    old: dict, meta: dict, files: list, pages: list, context: dict
+    old: Record, meta: Record, files: tuple, pages: tuple, context: dict
 ) -> str | None:
     """The fingerprint ``old`` would have if it was written when records held their sheet row
     (before this version) and nothing else changed: such a record is left as it is, so an
     upgrade rewrites no record and announces no change."""
-    if "row" not in old:
+    if old.row is None:
         return None
-    return _digest([{**meta, "row": old["row"]}, files, pages, context])
+    with_row = {**meta.metadata_json(), "row": old.row}
+    return _digest([with_row, _json(files), _json(pages), context])
 
 
 def manifest_context(config: Config) -> dict:
@@ -157,7 +165,8 @@ def manifest_context(config: Config) -> dict:
 
 def build_pages(job: ImageJob) -> dict:
     """Hash the item's scans, tile every page whose tree is not already in the store, and keep
-    masters. Runs in a worker process; returns the record's ``files`` and ``pages``."""
+    masters. Runs in a worker process; returns the record's ``files`` and ``pages`` (tuples of
+    ScanFile and Page), the number of pages tiled and the tiled trees' fixity."""
     from ingest.images import probe, sha256_file
     from ingest.pixels import load_for_tiling, source_jpeg
     from ingest.pyramid import write_pyramid
@@ -175,16 +184,7 @@ def build_pages(job: ImageJob) -> dict:
         if job.keep_masters:
             master = keys.master(job.item_id, sha, Path(state.path).name)
             to_keep.append((master, source, sha, state.size))
-        files.append(
-            {
-                "path": state.path,
-                "sha256": sha,
-                "size": state.size,
-                "mtime_ns": state.mtime_ns,
-                "pages": len(infos),
-                "master": master,
-            }
-        )
+        files.append(ScanFile(state.path, sha, state.size, state.mtime_ns, len(infos), master))
         for info in infos:
             n = len(pages) + 1
             name = page_tree_name(sha, info.frame, job.settings)
@@ -207,23 +207,13 @@ def build_pages(job: ImageJob) -> dict:
                     )
                 tiled += 1
                 trees[name] = result.files  # hashed as the tiler wrote them
-                sizes = [list(s) for s in result.sizes]
+                sizes = tuple((w, h) for w, h in result.sizes)
                 width, height = result.width, result.height
             else:
                 info_json = json.loads(store.get(keys.info(job.item_id, name)))
                 width, height = info_json["width"], info_json["height"]
-                sizes = [[s["width"], s["height"]] for s in info_json.get("sizes", [])]
-            pages.append(
-                {
-                    "page": n,
-                    "image": name,
-                    "file": state.path,
-                    "frame": info.frame,
-                    "width": width,
-                    "height": height,
-                    "sizes": sizes,
-                }
-            )
+                sizes = tuple((s["width"], s["height"]) for s in info_json.get("sizes", []))
+            pages.append(Page(n, name, state.path, info.frame, width, height, sizes))
     for master, source, sha, size in to_keep:  # a failed item leaves no unrecorded master
         kept = store.size(master) == size
         if not kept and store.put_file(master, source) != sha:
@@ -232,7 +222,7 @@ def build_pages(job: ImageJob) -> dict:
                 f"{source}: 取り込み中にファイルが変わりました。もう一度実行してください"
                 " / the file changed during ingest; run again"
             )
-    return {"files": files, "pages": pages, "tiled": tiled, "trees": trees}
+    return {"files": tuple(files), "pages": tuple(pages), "tiled": tiled, "trees": trees}
 
 
 def die_with_main(main_pid: int) -> None:
@@ -338,18 +328,18 @@ class Ingest:
             note_viewer(self.store, self.config)  # a new base_url: the feed's moves come first
 
         jobs: list[ImageJob] = []
-        planned: dict[str, tuple[Item, dict | None]] = {}
+        planned: dict[str, tuple[Item, Record | None]] = {}
         rewithdraw: dict[str, dict] = {}  # records rebuilt whose withdrawal the log holds
         for item in items:
             old = load_record(self.store, item.id)
-            if withdrawal(old):  # kura withdraw took it out: the row does not bring it back
+            if old and old.withdrawn:  # kura withdraw took it out: the row does not bring it back
                 summary.outcomes.append(ItemOutcome(item.id, "withdrawn"))
                 continue
             damage = find_damage(self.store, old, self.options.check) if old else None
             if damage:  # changed behind Kura: built again from the sheet and the scans
                 summary.problems.append(damage.problem(summary.sheet))
                 if damage.record:  # its fingerprint and scan hashes no longer vouch for it
-                    old = {**old, "fingerprint": None, "files": []}
+                    old = replace(old, fingerprint="", files=())
                 if damage.withdrawn:
                     rewithdraw[item.id] = damage.withdrawn
                 if not self.options.dry_run:
@@ -414,17 +404,15 @@ class Ingest:
             )
         return [i for i in items if i.id in wanted]
 
-    def _images_current(self, old: dict | None, states: list[FileState]) -> bool:
+    def _images_current(self, old: Record | None, states: list[FileState]) -> bool:
         """True when the last record's pages still stand: same files, same size and mtime,
         same tiling settings, and every tree still in the store."""
-        if not old or old.get("image_settings") != self.settings:
+        if not old or old.image_settings != self.settings:
             return False
-        recorded = [(f["path"], f["size"], f["mtime_ns"]) for f in old.get("files", [])]
+        recorded = [(f.path, f.size, f.mtime_ns) for f in old.files]
         if recorded != [(s.path, s.size, s.mtime_ns) for s in states]:
             return False
-        return all(
-            self.store.exists(keys.info(old["id"], p["image"])) for p in old.get("pages", [])
-        )
+        return all(self.store.exists(keys.info(old.id, p.image)) for p in old.pages)
 
     def _job(self, item: Item, states: list[FileState]) -> ImageJob:
         return ImageJob(
@@ -489,7 +477,7 @@ class Ingest:
         return results
 
     def _finish_item(
-        self, item: Item, old: dict | None, result: tuple[dict | None, str, float] | None
+        self, item: Item, old: Record | None, result: tuple[dict | None, str, float] | None
     ) -> ItemOutcome:
         """Write the record (after the trees), then drop unreferenced trees."""
         meta = metadata_of(item)
@@ -501,39 +489,37 @@ class Ingest:
             files, pages, tiled = built["files"], built["pages"], built["tiled"]
             new_trees = built.get("trees", {})
         else:
-            files, pages, tiled, seconds = old["files"], old["pages"], 0, 0.0
+            files, pages, tiled, seconds = old.files, old.pages, 0, 0.0
             new_trees = {}
-        fingerprint = _digest([meta, files, pages, context])
+        fingerprint = fingerprint_of(meta, files, pages, context)
         status = "new" if old is None else "images" if result is not None else "metadata"
-        if old is not None and old.get("fingerprint") in {
+        if old is not None and old.fingerprint in {
             fingerprint,
             _with_row_fingerprint(old, meta, files, pages, context) or fingerprint,
         }:
             if new_trees or not self._fixity_current(item.id):  # repaired, or from before
-                self._write_fixity(item.id, pages, new_trees, to_json(old))
-            self._drop_stale_trees(item.id, {p["image"] for p in pages})  # a run killed late
+                self._write_fixity(item.id, pages, new_trees, record_bytes(old))
+            self._drop_stale_trees(item.id, {p.image for p in pages})  # a run killed late
             return ItemOutcome(item.id, "unchanged", pages=len(pages), tiled=tiled)
-        if status == "images" and [p["image"] for p in pages] == [
-            p["image"] for p in old.get("pages", [])
-        ]:
+        if status == "images" and [p.image for p in pages] == [p.image for p in old.pages]:
             status = "metadata"  # files touched, pixels the same
-        record = {
-            "kura_record": RECORD_VERSION,
-            **meta,
-            "files": files,
-            "pages": pages,
-            "image_settings": self.settings,
-            "fingerprint": fingerprint,
-            "ingest": {
-                "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "kura": __version__,
-                "host": platform.node(),
-                "sheet": relative(self.config.sheet_path(), self.config.root),
-            },
-        }
-        self._write_fixity(item.id, pages, new_trees, to_json(record))
+        record = replace(
+            meta,
+            kura_record=RECORD_VERSION,
+            files=files,
+            pages=pages,
+            image_settings=self.settings,
+            fingerprint=fingerprint,
+            ingest=IngestStamp(
+                at=datetime.now(UTC).isoformat(timespec="seconds"),
+                kura=__version__,
+                host=platform.node(),
+                sheet=relative(self.config.sheet_path(), self.config.root),
+            ),
+        )
+        self._write_fixity(item.id, pages, new_trees, record_bytes(record))
         write_record(self.store, record)
-        self._drop_stale_trees(item.id, {p["image"] for p in pages})
+        self._drop_stale_trees(item.id, {p.image for p in pages})
         return ItemOutcome(item.id, status, pages=len(pages), seconds=seconds, tiled=tiled)
 
     def _fixity_current(self, item_id: str) -> bool:
@@ -550,7 +536,7 @@ class Ingest:
         )
 
     def _write_fixity(
-        self, item_id: str, pages: list[dict], new_trees: dict, record: bytes
+        self, item_id: str, pages: tuple[Page, ...], new_trees: dict, record: bytes
     ) -> None:
         """Record the sha256 of every stored file of the item (``kura verify`` audits them):
         the record as written, trees tiled in this run as the tiler wrote them (hashed while
@@ -561,9 +547,9 @@ class Ingest:
             old = json.loads(self.store.get(keys.fixity(item_id))).get("trees", {})
         trees = {}
         for page in pages:
-            files = new_trees.get(page["image"]) or old.get(page["image"])
-            trees[page["image"]] = dict(
-                files or tree_hashes(self.store, keys.image(item_id, page["image"]))
+            files = new_trees.get(page.image) or old.get(page.image)
+            trees[page.image] = dict(
+                files or tree_hashes(self.store, keys.image(item_id, page.image))
             )
         document = fixity_document(item_id, {keys.record(item_id): entry(record)}, trees)
         self.store.put(keys.fixity(item_id), to_json(document), durable=True)

@@ -28,7 +28,7 @@ from archive import keys
 from archive.errors import StoreError
 from archive.fixity import entry, hash_key, seal_holds
 from archive.keys import TEMP_MARK
-from archive.model import Problem
+from archive.model import Problem, Record
 from archive.withdrawals import withdrawn_items
 
 
@@ -81,17 +81,15 @@ class Damage:
         )
 
 
-def find_damage(store: Any, record: dict, check: bool = False) -> Damage:
+def find_damage(store: Any, record: Record, check: bool = False) -> Damage:
     """Compare an item's stored files with its fixity record (see the module's docstring).
     ``check`` hashes every tile too. An item ingested before fixity records has nothing to
     be compared with (its record is written at the end of the run)."""
-    item_id = record["id"]
+    item_id = record.id
     damage = Damage(item_id)
     if hasattr(store, "stats"):  # a stat each (no request to a bucket on every run)
         damage.masters = [
-            f["master"]
-            for f in record.get("files", [])
-            if f.get("master") and store.size(f["master"]) != f.get("size")
+            f.master for f in record.files if f.master and store.size(f.master) != f.size
         ]
     try:
         fixity = json.loads(store.get(keys.fixity(item_id)))
@@ -101,7 +99,7 @@ def find_damage(store: Any, record: dict, check: bool = False) -> Damage:
         fixity = None
     if not isinstance(fixity, dict) or seal_holds(fixity) is False:
         damage.fixity = damage.record = True
-        damage.trees = [p["image"] for p in record.get("pages", [])]
+        damage.trees = [p.image for p in record.pages]
         damage.withdrawn = withdrawn_items(store).get(item_id)
         return damage
     expected = (fixity.get("documents") or {}).get(keys.record(item_id))
@@ -111,12 +109,12 @@ def find_damage(store: Any, record: dict, check: bool = False) -> Damage:
         except StoreError:
             damage.record = True
     trees = fixity.get("trees") or {}
-    for page in record.get("pages", []):
-        recorded = trees.get(page["image"])
+    for page in record.pages:
+        recorded = trees.get(page.image)
         if isinstance(recorded, dict) and not _tree_sound(
-            store, keys.image(item_id, page["image"]), recorded, check
+            store, keys.image(item_id, page.image), recorded, check
         ):
-            damage.trees.append(page["image"])
+            damage.trees.append(page.image)
     if damage.record:  # rebuilt from the sheet: a withdrawal the log holds is kept
         damage.withdrawn = withdrawn_items(store).get(item_id)
     return damage

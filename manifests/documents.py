@@ -30,8 +30,9 @@ from archive.addresses import Address
 from archive.curated import CuratedCollection
 from archive.errors import StoreError
 from archive.lessons import Lesson
+from archive.model import Record
 from archive.moves import Timeline
-from archive.record import iter_published, load_published, page_of
+from archive.record import iter_published, load_published
 from archive.store import json_names
 from manifests.collection import build_top_collection
 from manifests.feed import feed_collection, feed_page
@@ -139,20 +140,20 @@ class Documents:
 
     def _manifest(self, item_id: str) -> dict | None:
         record = load_published(self.store, item_id)
-        if record is None or not record.get("pages"):
+        if record is None or not record.pages:
             return None
         return build_manifest(record, self.config, self.urls)
 
     def _info(self, item_id: str, image: str) -> dict | None:
         record = load_published(self.store, item_id)
-        page = page_of(record, image) if record else None
-        if page is None:
+        page = record.page(image) if record else None
+        if record is None or page is None:
             return None
-        settings = record.get("image_settings") or {}
+        settings = record.image_settings
         return info_json(
             self.urls.image_service(item_id, image),
-            page["width"],
-            page["height"],
+            page.width,
+            page.height,
             int(settings.get("tile_size", self.config.tile_size)),
             int(settings.get("sizes_max", self.config.sizes_max)),
         )
@@ -176,7 +177,9 @@ class Documents:
         except (TypeError, ValueError):
             return None
         records = self._records([*(s.item for s in lesson.steps), lesson.cover])
-        if any(s.item not in records or not page_in(records[s.item], s.page) for s in lesson.steps):
+        if any(
+            s.item not in records or not records[s.item].page_number(s.page) for s in lesson.steps
+        ):
             return None  # an item of the lesson was withdrawn: the lesson waits for curation
         return build_lesson_manifest(lesson, records, self.config, self.urls)
 
@@ -194,10 +197,10 @@ class Documents:
         """The key of every document there is, items first, then lessons, collections and
         the feed (the order a reader should find them in, each after what it points to)."""
         for record in iter_published(self.store):
-            for page in record.get("pages") or []:
-                yield keys.info(record["id"], page["image"])
-            if record.get("pages"):
-                yield keys.manifest(record["id"])
+            for page in record.pages:
+                yield keys.info(record.id, page.image)
+            if record.pages:
+                yield keys.manifest(record.id)
         for lesson_id in self._names("lessons"):
             if self._lesson(lesson_id) is not None:
                 yield keys.lesson(lesson_id)
@@ -222,13 +225,9 @@ class Documents:
             return None
         return data if isinstance(data, dict) else None
 
-    def _records(self, item_ids: Any) -> dict[str, dict]:
+    def _records(self, item_ids: Any) -> dict[str, Record]:
         out = {}
         for item_id in dict.fromkeys(i for i in item_ids if i):
             if record := load_published(self.store, item_id):
                 out[item_id] = record
         return out
-
-
-def page_in(record: dict, number: int) -> bool:
-    return any(p.get("page") == number for p in record.get("pages") or [])

@@ -17,6 +17,7 @@ from typing import Any
 from archive.curated import CuratedCollection
 from archive.lesson_markdown import plain_text
 from archive.lessons import Lesson, Step
+from archive.model import Page, Record
 from manifests.collection import CONTEXT, manifest_reference
 from manifests.item import lang_map, provider_agent, thumbnail
 from manifests.urls import Urls
@@ -28,8 +29,11 @@ AUDIENCE_LABELS = {
 }
 
 
-def _page(record: dict, number: int) -> dict:
-    return next(p for p in record["pages"] if p["page"] == number)
+def _page(record: Record, number: int) -> Page:
+    page = record.page_number(number)
+    if page is None:  # check_lesson lets no such step through
+        raise LookupError(f"{record.id}: no page {number}")
+    return page
 
 
 def _target(canvas: str, box: tuple[int, int, int, int] | None) -> str:
@@ -62,7 +66,7 @@ def step_annotations(lesson: Lesson, n: int, step: Step, canvas: str) -> list[di
 
 
 def build_lesson_manifest(
-    lesson: Lesson, records: dict[str, dict], config: Any, urls: Urls
+    lesson: Lesson, records: dict[str, Record], config: Any, urls: Urls
 ) -> dict:
     """The lesson as a IIIF manifest (the lesson must have passed ``check_lesson``)."""
     lid = lesson.id
@@ -73,7 +77,7 @@ def build_lesson_manifest(
         canvas_id = urls.lesson_canvas(lid, n)
         service = [
             {
-                "id": urls.image_service(step.item, page["image"]),
+                "id": urls.image_service(step.item, page.image),
                 "type": "ImageService3",
                 "profile": "level0",
             }
@@ -82,8 +86,8 @@ def build_lesson_manifest(
             "id": canvas_id,
             "type": "Canvas",
             "label": lang_map(f"{n}. {step.title}" if step.title else str(n)),
-            "width": page["width"],
-            "height": page["height"],
+            "width": page.width,
+            "height": page.height,
             "items": [
                 {
                     "id": f"{canvas_id}/page",
@@ -94,11 +98,11 @@ def build_lesson_manifest(
                             "type": "Annotation",
                             "motivation": "painting",
                             "body": {
-                                "id": urls.image(step.item, page["image"]),
+                                "id": urls.image(step.item, page.image),
                                 "type": "Image",
                                 "format": "image/jpeg",
-                                "width": page["width"],
-                                "height": page["height"],
+                                "width": page.width,
+                                "height": page.height,
                                 "service": service,
                             },
                             "target": canvas_id,
@@ -118,7 +122,7 @@ def build_lesson_manifest(
                 {
                     "id": urls.manifest(step.item),
                     "type": "Manifest",
-                    "label": lang_map(record["title"]),
+                    "label": lang_map(record.title),
                 }
             ],
         }
@@ -163,7 +167,7 @@ def build_lesson_manifest(
         data["summary"] = lang_map(plain_text(lesson.summary), lesson.summary_en)
     if (cover := records.get(lesson.cover)) and (thumb := thumbnail(cover, urls)):
         data["thumbnail"] = [thumb]
-    rights = {records[s.item].get("rights") for s in lesson.steps} - {None, ""}
+    rights = {records[s.item].rights for s in lesson.steps} - {""}
     if len(rights) == 1:
         data["rights"] = rights.pop()
     if provider := provider_agent(config, urls):
@@ -172,13 +176,13 @@ def build_lesson_manifest(
 
 
 def build_curated_collection(
-    collection: CuratedCollection, records: dict[str, dict], config: Any, urls: Urls
+    collection: CuratedCollection, records: dict[str, Record], config: Any, urls: Urls
 ) -> dict:
     """A curated collection as a IIIF collection (items without images are left out)."""
     items = []
     for item_id, note in collection.items:
         record = records.get(item_id)
-        if not record or not record.get("pages"):
+        if not record or not record.pages:
             continue
         ref = manifest_reference(record, urls)
         if note:

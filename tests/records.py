@@ -4,6 +4,7 @@ search tests and the search bench: one builder for every hand-made corpus."""
 from __future__ import annotations
 
 from archive.era import era_range
+from archive.model import DateText, Page, Record
 
 
 def split_cell(text: str) -> list[str]:
@@ -11,30 +12,24 @@ def split_cell(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
 
 
-def record_of(fields: dict[str, str], pages: int = 0, row: int | None = None) -> dict:
-    """The record of one sheet row given as its cells (``ID`` and ``名称`` required)."""
+def record_of(fields: dict[str, str], pages: int = 0, row: int | None = None) -> Record:
+    """The record of one sheet row given as its cells (``ID`` and ``名称`` required), with
+    ``pages`` pages of 1000×750 pixels (``record_of(…).to_json()`` is its file)."""
     date_text = fields.get("年代", "")
-    span = era_range(date_text) if date_text else None
-    record = {
-        "kura_record": 1,
-        "id": fields["ID"],
-        "title": fields["名称"],
-        "fields": dict(fields),
-        "extra": {},
-        "rights": "",
-        "viewing_direction": "",
-        "date": {
-            "text": date_text,
-            "start": span.start if span else None,
-            "end": span.end if span else None,
-        }
-        if date_text
-        else None,
-        "keywords": split_cell(fields.get("キーワード", "")),
-        "designations": split_cell(fields.get("文化財分類", "")),
-        "pages": [{"image": f"p{i}"} for i in range(pages)],
-        "files": [],
-    }
-    if row is not None:
-        record["row"] = row
-    return record
+    item_id = fields["ID"]
+    return Record(
+        kura_record=1,
+        id=item_id,
+        title=fields["名称"],
+        fields=dict(fields),
+        rights="",
+        viewing_direction="",
+        date=DateText(date_text, era_range(date_text)) if date_text else None,
+        keywords=tuple(split_cell(fields.get("キーワード", ""))),
+        designations=tuple(split_cell(fields.get("文化財分類", ""))),
+        pages=tuple(
+            Page(i + 1, f"p{i}", f"scans/{item_id}-{i + 1}.jpg", 0, 1000, 750, ((200, 150),))
+            for i in range(pages)
+        ),
+        row=row,
+    )

@@ -226,7 +226,8 @@ def test_the_info_json_served_is_the_one_validated(server, store) -> None:
     id is the address it is served at)."""
     port = server.server_address[1]
     image = "0123456789abcdef"
-    page = {"page": 1, "image": image, "width": 1000, "height": 1000}
+    page = {"page": 1, "image": image, "file": "scans/card.png", "frame": 0}
+    page.update(width=1000, height=1000, sizes=[])
     record = {
         "id": "card",
         "pages": [page],

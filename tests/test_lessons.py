@@ -15,6 +15,7 @@ from archive.curated import check_collection, parse_collection
 from archive.curation_files import LessonError
 from archive.lesson_markdown import render_markdown
 from archive.lessons import check_lesson, parse_lesson
+from archive.model import Page, Record
 from manifests.lesson import build_curated_collection, build_lesson_manifest
 from manifests.urls import Urls
 from tests.rendered import all_documents
@@ -54,17 +55,16 @@ question: 思ったことを書こう。
 """
 
 RECORDS = {
-    "tool": {
-        "id": "tool",
-        "title": "千歯扱き",
-        "rights": "http://creativecommons.org/licenses/by/4.0/",
-        "fields": {},
-        "pages": [
-            {"page": 1, "image": "p1", "width": 800, "height": 600, "sizes": [[400, 300]]},
-            {"page": 2, "image": "p2", "width": 500, "height": 500, "sizes": [[250, 250]]},
-        ],
-    },
-    "no-image": {"id": "no-image", "title": "記録だけ", "fields": {}, "pages": []},
+    "tool": Record(
+        id="tool",
+        title="千歯扱き",
+        rights="http://creativecommons.org/licenses/by/4.0/",
+        pages=(
+            Page(1, "p1", "scans/tool-1.jpg", 0, 800, 600, ((400, 300),)),
+            Page(2, "p2", "scans/tool-2.jpg", 0, 500, 500, ((250, 250),)),
+        ),
+    ),
+    "no-image": Record(id="no-image", title="記録だけ"),
 }
 
 

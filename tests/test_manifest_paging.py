@@ -5,23 +5,24 @@ clients)."""
 
 from __future__ import annotations
 
+from archive.model import Page, Record
 from manifests.item import image_service, is_paged, page_thumbnail
 from manifests.urls import Urls
 
 URLS = Urls("https://archive.example.jp")
 
 
-def page(n: int, sizes=((150, 107), (300, 213), (600, 425))) -> dict:
-    return {"page": n, "image": f"{n:016x}", "width": 2400, "height": 1700, "sizes": sizes}
+def page(n: int, sizes=((150, 107), (300, 213), (600, 425))) -> Page:
+    return Page(n, f"{n:016x}", f"scans/{n}.tif", 0, 2400, 1700, sizes)
 
 
-def record(pages: int, direction: str = "left-to-right", kind: str = "") -> dict:
-    return {
-        "id": "x",
-        "pages": [page(n) for n in range(1, pages + 1)],
-        "viewing_direction": direction,
-        "fields": {"資料種別": kind},
-    }
+def record(pages: int, direction: str = "left-to-right", kind: str = "") -> Record:
+    return Record(
+        id="x",
+        pages=tuple(page(n) for n in range(1, pages + 1)),
+        viewing_direction=direction,
+        fields={"資料種別": kind},
+    )
 
 
 def test_bound_books_are_paged() -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from archive import events
 from archive.config import Config, load_config
 from archive.events import record_changes
+from archive.model import Record
 from archive.opendata import COLUMNS, build_csv, safe_cell
 from archive.store import LocalStore
 from ingest.pipeline import Ingest, IngestOptions
@@ -176,7 +177,7 @@ def test_export_opendata(sample_project: Path, tmp_path: Path) -> None:
 
 def test_build_csv_without_designations_is_a_header() -> None:
     data = build_csv(
-        [{"id": "a", "fields": {"名称": "x"}}], Config(root=Path(".")), Urls("http://h")
+        [Record(id="a", fields={"名称": "x"})], Config(root=Path(".")), Urls("http://h")
     )
     assert data.decode("utf-8-sig").splitlines() == [",".join(STANDARD_COLUMNS)]
 
@@ -241,7 +242,8 @@ def logged(store: LocalStore, whole: bool = True) -> list[tuple[str, str]]:
 
 
 def put_record(store: LocalStore, item_id: str, fingerprint: str, pages: int = 1) -> None:
-    page = {"page": 1, "image": "0123456789abcdef", "width": 40, "height": 30}
+    page = {"page": 1, "image": "0123456789abcdef", "file": "scans/a.png", "frame": 0}
+    page.update(width=40, height=30, sizes=[])
     record = {"id": item_id, "pages": [page] * pages, "fingerprint": fingerprint}
     store.put(f"records/{item_id}.json", json.dumps(record).encode())
 
@@ -413,11 +415,11 @@ def test_change_feed_pages(tmp_path: Path, monkeypatch) -> None:
 def test_extra_sheet_columns_under_the_standards_headers_are_exported() -> None:
     """電話番号, 名称_通称 … are not Kura sheet columns; an archivist who adds them with the
     standard's header gets them in the CSV (kept as extra columns by the sheet reader)."""
-    record = {
-        "id": "bonsho",
-        "fields": {"名称": "梵鐘", "文化財分類": "有形文化財"},
-        "extra": {"電話番号": "042-565-1111", "名称_通称": "=つりがね", "備考欄": "x"},
-    }
+    record = Record(
+        id="bonsho",
+        fields={"名称": "梵鐘", "文化財分類": "有形文化財"},
+        extra={"電話番号": "042-565-1111", "名称_通称": "=つりがね", "備考欄": "x"},
+    )
     data = build_csv([record], Config(root=Path(".")), Urls("http://h"))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     row = dict(zip(STANDARD_COLUMNS, rows[1], strict=True))

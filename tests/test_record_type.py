@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from archive.config import load_config
+from archive.errors import StoreError
 from archive.model import (
     RECORD_KEYS,
     DateText,
@@ -23,7 +25,7 @@ from archive.model import (
     Withdrawal,
     YearRange,
 )
-from archive.record import to_json
+from archive.record import iter_records, read_record, record_bytes, write_record
 from archive.store import LocalStore
 from archive.withdrawals import restore, withdraw
 from ingest.pipeline import Ingest, IngestOptions
@@ -37,7 +39,7 @@ def stored(root: Path) -> dict[str, bytes]:
 
 def assert_round_trip(raw: bytes) -> Record:
     record = Record.from_json(json.loads(raw))
-    assert to_json(record.to_json()) == raw
+    assert record_bytes(record) == raw
     assert Record.from_json(record.to_json()) == record
     return record
 
@@ -58,11 +60,8 @@ def test_records_of_a_real_ingest_round_trip_byte_for_byte(sample_project: Path)
         assert_round_trip(raw)
 
     store = LocalStore(sample_project / "public")
-
-    def read_record(_store: LocalStore, item_id: str) -> Record:
-        return Record.from_json(json.loads(records[item_id]))
-
     diary = read_record(store, "sashida-nikki")
+    assert diary is not None
     assert diary.date == DateText("天保5年～明治4年", YearRange(1834, 1871))
     assert diary.years == YearRange(1834, 1871)
     assert [(p.page, p.width, p.height) for p in diary.pages] == [
@@ -78,6 +77,14 @@ def test_records_of_a_real_ingest_round_trip_byte_for_byte(sample_project: Path)
     plain = read_record(store, "nodate")
     assert plain and plain.date is None and plain.pages == () and plain.files == ()
     assert plain.keywords == ("祭り", "獅子舞") and plain.designations == ("市指定",)
+    assert [r.id for r in iter_records(store)] == sorted(records)
+
+    # written back unchanged: the same bytes, so no fixity hash and no fingerprint moves
+    for item_id in records:
+        record = read_record(store, item_id)
+        assert record is not None
+        write_record(store, record)
+    assert stored(sample_project) == records
 
     # a withdrawal adds its block last and the restoration takes it away again
     withdraw(store, ["bonsho"], "権利者の申し出", by="archivist")
@@ -214,11 +221,21 @@ def _with(path: str, value: object) -> dict:
         ("ingest", None, "ingest"),
     ],
 )
-def test_a_malformed_record_fails_naming_its_key(path: str, value: object, named: str) -> None:
+def test_a_malformed_record_fails_naming_its_key(
+    tmp_path: Path, path: str, value: object, named: str
+) -> None:
     data = _with(path, value)
     with pytest.raises(RecordFormatError) as found:
         Record.from_json(data)
     assert found.value.where == named
+    store = LocalStore(tmp_path)
+    store.put("records/old.json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    with pytest.raises(
+        StoreError,
+        match=rf"records/old\.json: .*「{re.escape(named)}」.* / record field {re.escape(named)} ",
+    ):
+        read_record(store, "old")
+    assert list(iter_records(store)) == []  # left out of listings, with a warning
 
 
 def test_a_missing_page_key_is_malformed() -> None:

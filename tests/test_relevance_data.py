@@ -24,43 +24,41 @@ def test_record_shape():
     keys = {
         "kura_record", "id", "title", "row", "fields", "extra", "rights",
         "viewing_direction", "date", "keywords", "designations", "pages", "files",
+        "image_settings", "fingerprint",
     }  # fmt: skip
     for n, record in enumerate(RECORDS, start=1):
-        assert set(record) == keys
-        assert record["row"] == n
-        assert record["fields"]["ID"] == record["id"]
-        assert record["fields"]["名称"] == record["title"]
-        assert all(record["fields"].values())
-        assert record["keywords"], record["id"]
-        assert record["designations"], record["id"]
-    with_pages = sum(bool(r["pages"]) for r in RECORDS)
+        assert set(record.to_json()) == keys
+        assert record.row == n
+        assert record.fields["ID"] == record.id
+        assert record.fields["名称"] == record.title
+        assert all(record.fields.values())
+        assert record.keywords, record.id
+        assert record.designations, record.id
+    with_pages = sum(bool(r.pages) for r in RECORDS)
     assert 0.6 < with_pages / len(RECORDS) < 0.72
 
 
 def test_ids_unique():
-    ids = [r["id"] for r in RECORDS]
+    ids = [r.id for r in RECORDS]
     assert len(ids) == len(set(ids))
 
 
 def test_every_date_parses():
-    unparsed = [
-        (r["id"], r["date"]["text"]) for r in RECORDS if r["date"] and r["date"]["start"] is None
-    ]
+    unparsed = [(r.id, r.date.text) for r in RECORDS if r.date and r.date.years is None]
     assert unparsed == []
     for record in RECORDS:
-        if record["date"]:
-            years = era_range(record["date"]["text"])
-            assert (years.start, years.end) == (record["date"]["start"], record["date"]["end"])
+        if record.date:
+            assert era_range(record.date.text) == record.date.years
 
 
 def test_several_cities():
-    cities = Counter(r["fields"]["備考"] for r in RECORDS)
+    cities = Counter(r.fields["備考"] for r in RECORDS)
     assert len(cities) >= 10
     assert max(cities.values()) < len(RECORDS) / 5
 
 
 def test_relevant_ids_exist():
-    ids = {r["id"] for r in RECORDS}
+    ids = {r.id for r in RECORDS}
     for query in QUERIES:
         assert query.relevant <= ids, query
         if query.kind == "zero":

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.era import era_range
+from archive.model import Record
 from archive.project import init_project
 from archive.search import rebuild
 from tests.records import record_of
@@ -285,7 +286,7 @@ ITEMS = [
 ]
 
 
-def record(row: tuple) -> dict:
+def record(row: tuple) -> Record:
     """An item record shaped as ingest writes it (records/{id}.json)."""
     item_id, title, kana, en, kind, designation, date, place, summary, pages = row
     fields = {
@@ -307,7 +308,7 @@ def write_records(project: Path, rows: list[tuple]) -> None:
     records.mkdir(parents=True, exist_ok=True)
     for row in rows:
         (records / f"{row[0]}.json").write_text(
-            json.dumps(record(row), ensure_ascii=False), encoding="utf-8"
+            json.dumps(record(row).to_json(), ensure_ascii=False), encoding="utf-8"
         )
 
 

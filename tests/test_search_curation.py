@@ -85,7 +85,17 @@ def _record(item_id: str, title: str, kana: str) -> dict:
         "id": item_id,
         "title": title,
         "fields": {"名称": title, "名称_カナ": kana, "資料種別": "民具"},
-        "pages": [{"page": 1, "image": "p1", "width": 800, "height": 600, "sizes": [[400, 300]]}],
+        "pages": [
+            {
+                "page": 1,
+                "image": "p1",
+                "file": f"scans/{item_id}.jpg",
+                "frame": 0,
+                "width": 800,
+                "height": 600,
+                "sizes": [[400, 300]],
+            }
+        ],
     }
 
 

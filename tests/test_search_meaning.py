@@ -70,8 +70,8 @@ def meaning_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     records = project / "public" / "records"
     records.mkdir(parents=True, exist_ok=True)
     for record in RECORDS:
-        (records / f"{record['id']}.json").write_text(
-            json.dumps(record, ensure_ascii=False), encoding="utf-8"
+        (records / f"{record.id}.json").write_text(
+            json.dumps(record.to_json(), ensure_ascii=False), encoding="utf-8"
         )
     rebuild(project)
     return project

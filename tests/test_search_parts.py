@@ -126,7 +126,9 @@ def test_a_projects_thesaurus_needs_no_reindex(tmp_path: Path) -> None:
     records = project / "public" / "records"
     records.mkdir(parents=True, exist_ok=True)
     row = ("nenbutsu", "念仏講掛軸", "", "", "絵画", "", "江戸時代", "", "講中の掛軸。", 0)
-    (records / "nenbutsu.json").write_text(json.dumps(record(row), ensure_ascii=False), "utf-8")
+    (records / "nenbutsu.json").write_text(
+        json.dumps(record(row).to_json(), ensure_ascii=False), "utf-8"
+    )
     rebuild(project)
 
     def by_thesaurus() -> bool:
@@ -177,7 +179,7 @@ def test_an_index_of_an_older_kura_is_rebuilt_once(tmp_path: Path) -> None:
     records = project / "public" / "records"
     records.mkdir(parents=True, exist_ok=True)
     row = ("a", "指田日記", "サシダニッキ", "", "古文書", "", "天保5年", "", "日記。", 0)
-    (records / "a.json").write_text(json.dumps(record(row), ensure_ascii=False), "utf-8")
+    (records / "a.json").write_text(json.dumps(record(row).to_json(), ensure_ascii=False), "utf-8")
     rebuild(project)
     assert refresh_stale(project) is None  # current: nothing to do
     marker = index_dir(project) / MARKER

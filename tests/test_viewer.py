@@ -103,7 +103,8 @@ def config(tmp_path: Path) -> Config:
     config = load_config(root)
     store = config.store_dir
 
-    page = {"page": 1, "image": IMAGE, "width": 600, "height": 400, "sizes": SIZES}
+    page = {"page": 1, "image": IMAGE, "file": "scans/diary.jpg", "frame": 0}
+    page.update(width=600, height=400, sizes=SIZES)
     page["file"], page["frame"] = "scans/sashida/001.jpg", 0
     write_item(
         store,

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from archive.config import load_config
+from archive.model import Record
 from tests.viewer_demo import build_demo_once
 from viewer import create_app
 from viewer.content_state import encode, region_state, shared_view
@@ -217,7 +218,7 @@ def test_content_state_decoding() -> None:
 def test_downloads_follow_the_rights(demo_root: Path, client: FlaskClient) -> None:
     """An In Copyright item offers only small sizes, never the full scan."""
     record_path = demo_root / "public" / "records" / f"{DIARY}.json"
-    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record = Record.from_json(json.loads(record_path.read_text(encoding="utf-8")))
     page = text(client.get(f"/items/{DIARY}"))
     assert '/full/max/0/default.jpg" download' in page  # CC BY: the full image too
     from manifests.urls import Urls
@@ -226,7 +227,7 @@ def test_downloads_follow_the_rights(demo_root: Path, client: FlaskClient) -> No
     assert not reuse_allowed("http://rightsstatements.org/vocab/InC/1.0/")
     assert reuse_allowed("http://rightsstatements.org/vocab/NoC-NC/1.0/")
     restricted = page_downloads(
-        DIARY, record["pages"][0], "http://rightsstatements.org/vocab/InC/1.0/", Urls("http://x")
+        DIARY, record.pages[0], "http://rightsstatements.org/vocab/InC/1.0/", Urls("http://x")
     )
     assert restricted and all(max(d.width, d.height) <= 600 and not d.full for d in restricted)
 

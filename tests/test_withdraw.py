@@ -84,7 +84,7 @@ def test_ingest_reports_rows_gone_and_never_withdraws(ingested: Path) -> None:
     assert "  ezu\t村山絵図" in lines
     assert f'取り下げるには: kura -C {root} withdraw bonsho ezu --reason "…"' in lines
     store = open_store(load_config(root).store, root)
-    assert "withdrawn" not in read_record(store, "bonsho")
+    assert read_record(store, "bonsho").withdrawn is None
     assert not store.exists(LOG_KEY)
     assert documents(root, SITE).render("iiif/bonsho/manifest.json") is not None
     assert "bonsho" in top_ids(root)
@@ -119,8 +119,8 @@ def test_withdraw_and_undo_end_to_end(ingested: Path) -> None:
 
     # the record and masters stay, marked; tiles stay in the store (not served)
     record = read_record(store, "bonsho")
-    assert record["withdrawn"]["reason"] == REASON
-    assert record["withdrawn"]["at"].endswith("Z")
+    assert record.withdrawn.reason == REASON
+    assert record.withdrawn.at.endswith("Z")
     assert sorted(store.list("masters/bonsho")) == masters
     assert sorted(store.list("iiif/bonsho")) == tiles
     log = read_log(store)
@@ -133,7 +133,7 @@ def test_withdraw_and_undo_end_to_end(ingested: Path) -> None:
     # gone from every document, the feed, search
     docs = documents(root, SITE)
     assert docs.render("iiif/bonsho/manifest.json") is None
-    image = record["pages"][0]["image"]
+    image = record.pages[0].image
     assert docs.render(keys.info("bonsho", image)) is None
     assert "bonsho" not in top_ids(root)
     assert not any("/bonsho/" in k for k in docs.document_keys())
@@ -144,7 +144,7 @@ def test_withdraw_and_undo_end_to_end(ingested: Path) -> None:
     # withdrawing again changes nothing and says so
     again = kura(root, "withdraw", "bonsho", "--reason", "別の理由")
     assert "取り下げ済みです (変更なし): bonsho (真福寺梵鐘)" in again.output
-    assert read_record(store, "bonsho")["withdrawn"]["reason"] == REASON
+    assert read_record(store, "bonsho").withdrawn.reason == REASON
     assert len(read_log(store)["history"]) == 1
 
     # the row is still in the sheet: ingest does not bring it back
@@ -155,14 +155,14 @@ def test_withdraw_and_undo_end_to_end(ingested: Path) -> None:
         in result.output.splitlines()
     )
     assert "台帳にない資料" not in result.output
-    assert read_record(store, "bonsho")["withdrawn"]["reason"] == REASON
+    assert read_record(store, "bonsho").withdrawn.reason == REASON
     assert documents(root, SITE).render("iiif/bonsho/manifest.json") is None
 
     # undo restores everything
     result = kura(root, "withdraw", "--undo", "bonsho")
     assert result.exit_code == 0, result.output
     assert "公開に戻しました: bonsho (真福寺梵鐘)" in result.output
-    assert "withdrawn" not in read_record(store, "bonsho")
+    assert read_record(store, "bonsho").withdrawn is None
     assert read_log(store)["withdrawn"] == {}
     assert [h["action"] for h in read_log(store)["history"]] == ["withdraw", "restore"]
     assert documents(root, SITE).render("iiif/bonsho/manifest.json") is not None
@@ -223,13 +223,13 @@ def test_a_withdrawn_item_answers_410_with_a_tombstone(
     config = load_config(root)
     store = open_store(config.store, root)
     record = read_record(store, "bonsho")
-    image = record["pages"][0]["image"]
-    size = record["pages"][0]["sizes"][0]
+    image = record.pages[0].image
+    size = record.pages[0].sizes[0]
     tile = f"/iiif/bonsho/{image}/full/{size[0]},{size[1]}/0/default.jpg"
     client = create_app(config, {"TESTING": True}).test_client()
     assert client.get(tile).status_code == 200
     assert kura(root, "withdraw", "bonsho", "--reason", REASON).exit_code == 0
-    date = read_record(store, "bonsho")["withdrawn"]["at"][:10]
+    date = read_record(store, "bonsho").withdrawn.at[:10]
 
     page = client.get(f"/items/bonsho?lang={lang}&mode={mode}")
     assert page.status_code == 410
@@ -343,7 +343,7 @@ def test_verify_finds_a_withdrawal_cut_short(ingested: Path, undo: bool) -> None
     # doing what it says repairs it
     assert kura(root, *finish.split()[3:]).exit_code == 0
     assert kura(root, "verify").exit_code == 0
-    assert (read_record(store, "bonsho").get("withdrawn") is None) == undo
+    assert (read_record(store, "bonsho").withdrawn is None) == undo
 
 
 def test_a_reason_is_optional_and_escaped(ingested: Path) -> None:

@@ -86,7 +86,7 @@ def test_publish_leaves_out_and_deletes_a_withdrawn_item(
     assert item_keys(remote, "bonsho") == []
     assert item_keys(remote, "ezu") == others
     # kept locally for preservation
-    assert read_record(local, "bonsho")["pages"] == record["pages"]
+    assert read_record(local, "bonsho").pages == record.pages
     assert sorted(k for k in local.list("iiif/bonsho") if not k.endswith(".json")) == tiles
 
     kura(root, "withdraw", "--undo", "bonsho")
@@ -104,9 +104,9 @@ def test_a_bucket_store_withdraws_and_answers_410(s3env: Seaweed, sample_project
     config = load_config(root)
     bucket = open_store(config.store, root)
     kura(root, "withdraw", "ezu", "--reason", "調査中")
-    assert read_record(bucket, "ezu")["withdrawn"]["reason"] == "調査中"
+    assert read_record(bucket, "ezu").withdrawn.reason == "調査中"
     assert list(read_log(bucket)["withdrawn"]) == ["ezu"]
-    image = read_record(bucket, "ezu")["pages"][0]["image"]
+    image = read_record(bucket, "ezu").pages[0].image
     client = create_app(config, {"TESTING": True}, listening=("http://localhost",)).test_client()
     page = client.get("/items/ezu?lang=en")
     assert page.status_code == 410 and "調査中" in page.text and "村山絵図" in page.text

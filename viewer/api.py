@@ -52,15 +52,16 @@ def item(item_id: str) -> Response:
     if record is None:
         abort(404, f"資料「{item_id}」はありません / no item with id {item_id!r}")
     urls = request_urls()
-    body = {key: record.get(key) for key in PUBLIC_FIELDS}
-    pages = record.get("pages") or []
+    data = record.to_json()
+    body = {key: data.get(key) for key in PUBLIC_FIELDS}
+    pages = record.pages
     body["pages"] = [
         {
-            "page": page["page"],
-            "width": page["width"],
-            "height": page["height"],
-            "image_service": urls.image_service(item_id, page["image"]),
-            "info": urls.info(item_id, page["image"]),
+            "page": page.page,
+            "width": page.width,
+            "height": page.height,
+            "image_service": urls.image_service(item_id, page.image),
+            "info": urls.info(item_id, page.image),
         }
         for page in pages
     ]

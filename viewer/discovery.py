@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from archive import keys
 from archive.errors import StoreError
+from archive.model import Record
 from archive.rights import rights_uri
 from viewer.files import add_cors_headers, send_document, send_store_file
 from viewer.images import thumbnail
@@ -63,8 +64,8 @@ def sitemap() -> Response:
     urls = request_urls()
     entries = [(urls.home(), "")]
     for record in served().records():
-        at = str((record.get("ingest") or {}).get("at", ""))[:10]
-        entries.append((urls.item_page(record["id"]), at))
+        at = record.ingest.at[:10] if record.ingest else ""
+        entries.append((urls.item_page(record.id), at))
     entries += [
         (urls.page_url(urls.pages.collections()), ""),
         (urls.page_url(urls.pages.lessons()), ""),
@@ -94,20 +95,20 @@ def activity(name: str) -> Response:
     return add_cors_headers(send_document(f"activity/{name}.json"))
 
 
-def item_jsonld(record: dict) -> Markup:
+def item_jsonld(record: Record) -> Markup:
     """schema.org JSON-LD of an item page (what Google and Japan Search-like harvesters read):
     name, alternate names, description, date, place, provider, image, licence, the IIIF
     manifest as ``subjectOf``. Safe inside ``<script>`` (``<``, ``>``, ``&`` escaped)."""
     archive = served()
     urls = request_urls()
-    fields = record.get("fields") or {}
+    fields = record.fields
     data: dict = {
         "@context": "https://schema.org",
         "@type": "CreativeWork",
-        "@id": urls.item_page(record["id"]),
-        "url": urls.item_page(record["id"]),
-        "identifier": record["id"],
-        "name": record.get("title") or record["id"],
+        "@id": urls.item_page(record.id),
+        "url": urls.item_page(record.id),
+        "identifier": record.id,
+        "name": record.title or record.id,
         "inLanguage": "ja",
     }
     alternate = [v for v in (fields.get("名称_カナ"), fields.get("名称_英語")) if v]
@@ -115,11 +116,11 @@ def item_jsonld(record: dict) -> Markup:
         data["alternateName"] = alternate
     if fields.get("概要"):
         data["description"] = fields["概要"]
-    if date := record.get("date"):
-        data["temporalCoverage"] = date.get("text")
-        if date.get("start") is not None:
-            end = date.get("end") if date.get("end") is not None else date["start"]
-            data["dateCreated"] = f"{date['start']}/{end}" if end != date["start"] else str(end)
+    if date := record.date:
+        data["temporalCoverage"] = date.text
+        if years := date.years:
+            start, end = years.start, years.end
+            data["dateCreated"] = f"{start}/{end}" if end != start else str(end)
     place = {k: v for k, v in (("name", fields.get("場所名称")),) if v}
     if fields.get("住所"):
         place["address"] = fields["住所"]
@@ -131,12 +132,12 @@ def item_jsonld(record: dict) -> Markup:
         }
     if place:
         data["contentLocation"] = {"@type": "Place", **place}
-    if record.get("keywords"):
-        data["keywords"] = record["keywords"]
+    if record.keywords:
+        data["keywords"] = list(record.keywords)
     provider = (archive.config.provider.get("label") or {}).get("ja") or archive.config.municipality
     if provider:
         data["provider"] = {"@type": "Organization", "name": provider}
-    if rights := rights_uri(str(record.get("rights") or "")):
+    if rights := rights_uri(record.rights):
         data["license"] = rights
     if thumb := thumbnail(record, urls):
         data["image"] = thumb.src
@@ -144,7 +145,7 @@ def item_jsonld(record: dict) -> Markup:
         data["subjectOf"] = {
             "@type": "CreativeWork",
             "encodingFormat": "application/ld+json",
-            "url": urls.manifest(record["id"]),
+            "url": urls.manifest(record.id),
             "name": "IIIF Manifest",
         }
     text = json.dumps(data, ensure_ascii=False, indent=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archive.model import Page
 from archive.rights import CC, RS, rights_uri
 from manifests.urls import Urls
 
@@ -33,16 +34,16 @@ def reuse_allowed(rights: str) -> bool:
     return uri.startswith(RS) and uri.removeprefix(RS).startswith(_OPEN_RS)
 
 
-def page_downloads(item_id: str, page: dict, rights: str, urls: Urls) -> list[Download]:
+def page_downloads(item_id: str, page: Page, rights: str, urls: Urls) -> list[Download]:
     """The sizes of one page that may be downloaded, smallest first."""
-    sizes = sorted({tuple(s) for s in page.get("sizes") or []}, key=lambda s: s[0] * s[1])
-    full = (page["width"], page["height"])
+    sizes = sorted(set(page.sizes), key=lambda s: s[0] * s[1])
+    full = (page.width, page.height)
     reuse = reuse_allowed(rights)
     out = [
-        Download(w, h, urls.image(item_id, page["image"], f"{w},{h}"))
+        Download(w, h, urls.image(item_id, page.image, f"{w},{h}"))
         for w, h in sizes
         if (w, h) != full and (reuse or max(w, h) <= VIEWING_MAX)
     ]
     if reuse:
-        out.append(Download(*full, urls.image(item_id, page["image"], "max"), full=True))
+        out.append(Download(*full, urls.image(item_id, page.image, "max"), full=True))
     return out

@@ -484,7 +484,7 @@ def _search_index(store: Any, config: Config, out: Path, report: BuildReport) ->
                 "width": found.width,
                 "height": found.height,
             }
-        date = str(((record or {}).get("fields") or {}).get("年代", "")) if record else ""
+        date = record.get("年代") if record else ""
         return {
             "url": f"items/{item_id}/index.html",
             "thumb": thumb,

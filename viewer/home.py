@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, render_template
 
 from archive.errors import KuraError
+from archive.model import Record
 from archive.search import search
 from viewer.collections import collection_summaries
 from viewer.images import thumbnail
@@ -19,13 +20,12 @@ log = logging.getLogger(__name__)
 FEATURED = 12
 
 
-def _card(record: dict) -> dict:
-    fields = record.get("fields") or {}
+def _card(record: Record) -> dict:
     return {
-        "id": record["id"],
-        "title": record.get("title") or record["id"],
-        "title_en": fields.get("名称_英語", ""),
-        "date": fields.get("年代", ""),
+        "id": record.id,
+        "title": record.title or record.id,
+        "title_en": record.get("名称_英語"),
+        "date": record.get("年代"),
         "thumbnail": thumbnail(record, request_urls()),
     }
 
@@ -40,7 +40,7 @@ def featured() -> tuple[list[dict], int]:
     except KuraError as exc:
         log.info("home without the search index: %s", exc)
         records = archive.records()
-        with_images = [r for r in records if r.get("pages")] or records
+        with_images = [r for r in records if r.pages] or records
         return [_card(r) for r in with_images[:FEATURED]], len(records)
     cards = []
     for hit in result.hits:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archive.record import listed_sizes, size_segment, thumbnail_of
+from archive.model import Page, Record
 from manifests.urls import Urls
 
 
@@ -20,33 +20,32 @@ class PageImage:
     full: str
 
 
-def _page_image(item_id: str, page: dict, size: tuple[int, int], urls: Urls) -> PageImage:
+def _page_image(item_id: str, page: Page, size: tuple[int, int], urls: Urls) -> PageImage:
     w, h = size
-    segment = size_segment(page, size)
     return PageImage(
-        number=page["page"],
-        src=urls.image(item_id, page["image"], segment),
+        number=page.page,
+        src=urls.image(item_id, page.image, page.size_segment(size)),
         width=w,
         height=h,
-        full=urls.image(item_id, page["image"], "max"),
+        full=urls.image(item_id, page.image, "max"),
     )
 
 
-def thumbnail(record: dict, urls: Urls) -> PageImage | None:
+def thumbnail(record: Record, urls: Urls) -> PageImage | None:
     """The first page at the smallest listed size good enough for a thumbnail, or None for
     an item without images."""
-    found = thumbnail_of(record)
+    found = record.thumbnail()
     if found is None:
         return None
     page, size, _segment = found
-    return _page_image(record["id"], page, size, urls)
+    return _page_image(record.id, page, size, urls)
 
 
-def page_images(record: dict, urls: Urls) -> list[PageImage]:
+def page_thumbnail(item_id: str, page: Page, urls: Urls) -> PageImage:
+    """One page at its thumbnail size (the strip of pages on an item page)."""
+    return _page_image(item_id, page, page.thumbnail_size(), urls)
+
+
+def page_images(record: Record, urls: Urls) -> list[PageImage]:
     """Every page at its largest listed size (at most ``sizes_max`` of kura.toml)."""
-    images = []
-    for page in record.get("pages") or []:
-        listed = listed_sizes(page)
-        size = listed[-1] if listed else (page["width"], page["height"])
-        images.append(_page_image(record["id"], page, size, urls))
-    return images
+    return [_page_image(record.id, page, page.largest_size(), urls) for page in record.pages]

@@ -6,6 +6,7 @@ record."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from viewer.content_state import shared_view
 from viewer.discovery import item_jsonld
 from viewer.downloads import page_downloads
 from viewer.errors import withdrawn_check
-from viewer.images import page_images, thumbnail
+from viewer.images import page_images, page_thumbnail
 from viewer.state import request_urls, served
 from viewer.vocabulary import english_value
 
@@ -38,7 +39,7 @@ class MetadataRow:
     value_en: str = ""
 
 
-def metadata_rows(fields: dict[str, str]) -> list[MetadataRow]:
+def metadata_rows(fields: Mapping[str, str]) -> list[MetadataRow]:
     """The record's filled-in columns, labelled and ordered as in the manifests."""
     values = dict(fields)
     values["員数"] = " ".join(
@@ -87,7 +88,7 @@ OTHER_VIEWERS = (
 )
 
 
-def read_aloud_text(title: str, fields: dict[str, str], lang: str) -> tuple[str, str]:
+def read_aloud_text(title: str, fields: Mapping[str, str], lang: str) -> tuple[str, str]:
     """What read-aloud speaks on an item page, and in which language: the title, summary and
     description in the page's language, never the interface around them. An English page
     whose item has no English text speaks the Japanese text with a Japanese voice."""
@@ -110,33 +111,31 @@ def show(item_id: str) -> str:
     if record is None:
         abort(404, f"資料「{item_id}」はありません / no item with id {item_id!r}")
     urls = request_urls()
-    fields = record.get("fields") or {}
+    fields = record.fields
     pages = page_images(record, urls)
-    raw_pages = record.get("pages") or []
-    rights = str(record.get("rights") or "")
+    raw_pages = record.pages
+    rights = record.rights
     manifest = urls.manifest(item_id) if pages else None
-    canvases = [urls.canvas(item_id, p["page"]) for p in raw_pages]
+    canvases = [urls.canvas(item_id, p.page) for p in raw_pages]
     start = shared_view(request.args.get("iiif-content", "")[:4096], canvases)
     viewer = None
     if manifest:
         viewer = {
-            "tiles": json.dumps([urls.info(item_id, p["image"]) for p in raw_pages]),
+            "tiles": json.dumps([urls.info(item_id, p.image) for p in raw_pages]),
             "canvases": json.dumps(canvases),
             "manifest": manifest,
-            "direction": record.get("viewing_direction") or "left-to-right",
+            "direction": record.viewing_direction or "left-to-right",
             "page": start.page if start else 1,
             "region": ",".join(map(str, start.region)) if start and start.region else "",
             "share_base": urls.item_page(item_id),
         }
-    speech, speech_lang = read_aloud_text(
-        record.get("title") or item_id, fields, prefs.current().lang
-    )
+    speech, speech_lang = read_aloud_text(record.title or item_id, fields, prefs.current().lang)
     return render_template(
         "items/show.html",
         speech=speech,
         speech_lang=speech_lang,
         record=record,
-        title=record.get("title") or item_id,
+        title=record.title or item_id,
         title_en=fields.get("名称_英語", ""),
         reading=fields.get("名称_カナ", ""),
         summary=fields.get("概要", ""),
@@ -145,8 +144,8 @@ def show(item_id: str) -> str:
         rights=rights_link(rights),
         statement=archive.config.required_statement,
         pages=pages,
-        thumbs=[thumbnail({"id": item_id, "pages": [p]}, urls) for p in raw_pages],
-        downloads=[(p["page"], page_downloads(item_id, p, rights, urls)) for p in raw_pages],
+        thumbs=[page_thumbnail(item_id, p, urls) for p in raw_pages],
+        downloads=[(p.page, page_downloads(item_id, p, rights, urls)) for p in raw_pages],
         manifest=manifest,
         drag_and_drop=f"{manifest}?manifest={quote(manifest, safe='')}" if manifest else None,
         other_viewers=[
@@ -156,7 +155,7 @@ def show(item_id: str) -> str:
         if manifest
         else [],
         viewer=viewer,
-        rtl=(record.get("viewing_direction") == "right-to-left"),
+        rtl=(record.viewing_direction == "right-to-left"),
         record_json=urls.record(item_id),
         jsonld=item_jsonld(record),
     )

@@ -25,6 +25,7 @@ from archive.curation_files import LESSON_ID
 from archive.errors import StoreError
 from archive.furigana import furigana_html, furigana_text
 from archive.lessons import Lesson, Step
+from archive.model import Page, Record
 from archive.store import json_names
 from manifests.lesson import AUDIENCE_LABELS
 from manifests.tiles import level_tiles, scale_factors
@@ -106,17 +107,13 @@ class Still:
         return " ".join(map(str, self.box))
 
 
-def _page(item_id: str, number: int) -> tuple[dict, dict] | None:
+def _page(item_id: str, number: int) -> tuple[Record, Page] | None:
     try:
         record = served().record(item_id)
     except StoreError:
         return None
-    if record is None:
-        return None
-    for page in record.get("pages") or []:
-        if page.get("page") == number:
-            return record, page
-    return None
+    page = record.page_number(number) if record else None
+    return None if record is None or page is None else (record, page)
 
 
 def _tile_size(item_id: str, image: str) -> int | None:
@@ -129,12 +126,12 @@ def _tile_size(item_id: str, image: str) -> int | None:
 
 
 def _tiles_over(
-    step: Step, page: dict, box: tuple[int, int, int, int], want: int, tile: int, urls: Urls
+    step: Step, page: Page, box: tuple[int, int, int, int], want: int, tile: int, urls: Urls
 ) -> tuple[Picture, ...]:
-    width, height = page["width"], page["height"]
+    width, height = page.width, page.height
     factors = scale_factors(width, height, tile)
     scale = max([s for s in factors if box[2] / s >= want] or [1])
-    service = urls.image_service(step.item, page["image"])
+    service = urls.image_service(step.item, page.image)
     left, top, right, bottom = box[0], box[1], box[0] + box[2], box[1] + box[3]
     pictures = []
     for f in level_tiles(width, height, tile, scale):
@@ -156,18 +153,17 @@ def still(
     if found is None:
         return None
     _, page = found
-    width, height = page["width"], page["height"]
+    width, height = page.width, page.height
     box = box or step.region or (0, 0, width, height)
     urls = request_urls()
-    sizes = sorted((tuple(s) for s in page.get("sizes") or []), key=lambda s: s[0])
-    for w, h in sizes:
+    for w, h in sorted(page.sizes, key=lambda s: s[0]):
         if box[2] * w / width >= want:
-            whole = Picture(urls.image(step.item, page["image"], f"{w},{h}"), 0, 0, width, height)
+            whole = Picture(urls.image(step.item, page.image, f"{w},{h}"), 0, 0, width, height)
             return Still((whole,), box)
-    tile = _tile_size(step.item, page["image"])
+    tile = _tile_size(step.item, page.image)
     if tile:
         return Still(_tiles_over(step, page, box, want, tile, urls), box)
-    whole = Picture(urls.image(step.item, page["image"], "max"), 0, 0, width, height)
+    whole = Picture(urls.image(step.item, page.image, "max"), 0, 0, width, height)
     return Still((whole,), box)
 
 
@@ -243,12 +239,12 @@ def step(lid: str, n: int) -> str:
     if found:
         record, page = found
         viewer = {
-            "tile": urls.info(current.item, page["image"]),
+            "tile": urls.info(current.item, page.image),
             "region": ",".join(map(str, current.region or ())),
             "closer": ",".join(map(str, current.closer or ())),
-            "width": page["width"],
-            "height": page["height"],
-            "item_title": record.get("title") or current.item,
+            "width": page.width,
+            "height": page.height,
+            "item_title": record.title or current.item,
         }
     return render_template(
         "lessons/step.html",

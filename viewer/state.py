@@ -18,6 +18,7 @@ from archive import keys
 from archive.addresses import VIEWER
 from archive.config import Config
 from archive.errors import StoreError
+from archive.model import Record
 from archive.record import is_published, iter_published, read_record
 from archive.store import LocalStore
 from archive.withdrawals import WithdrawnIds
@@ -41,7 +42,7 @@ class ServedArchive:
     # the items withdrawn now (``kura withdraw``), read again when the log changes
     withdrawn: WithdrawnIds | None = field(default=None, compare=False)
 
-    def record(self, item_id: str) -> dict | None:
+    def record(self, item_id: str) -> Record | None:
         """The item's record, or None when there is no such item or it is withdrawn (see
         ``withdrawal``).
 
@@ -74,7 +75,7 @@ class ServedArchive:
             return None
         return data if isinstance(data, dict) else None
 
-    def records(self) -> list[dict]:
+    def records(self) -> list[Record]:
         """Every readable record of a published item, in id order. A broken record is
         logged and left out, so one bad file never takes the home page down."""
         return list(iter_published(self.store))

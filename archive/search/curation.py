@@ -40,6 +40,7 @@ from whoosh import query as Q
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
+from archive.model import Record
 from archive.search import query as kq
 from archive.search.analysis import GramTokenizer, kana_only, normalize
 from archive.search.highlight import mark, spans
@@ -199,15 +200,15 @@ def lesson_document(lesson) -> dict:
     )
 
 
-def collection_document(collection, records: dict[str, dict] | None = None) -> dict:
+def collection_document(collection, records: dict[str, Record] | None = None) -> dict:
     """The index document of a :class:`archive.curated.CuratedCollection`; its parts are
     the items ``[item id, item title, curator's note]``."""
     from archive.lessons import LOCAL_READINGS
 
     parts = []
     for item_id, note in collection.items:
-        record = (records or {}).get(item_id) or {}
-        parts.append([item_id, str(record.get("title") or item_id), note])
+        record = (records or {}).get(item_id)
+        parts.append([item_id, (record.title if record else "") or item_id, note])
     return _document(
         kind="collection",
         ident=collection.id,
@@ -463,7 +464,7 @@ class CurationStats:
 
 
 def index_curation(
-    index_folder: Path, lessons: list, collections: list, records: dict
+    index_folder: Path, lessons: list, collections: list, records: dict[str, Record]
 ) -> CurationStats:
     """Index ``lessons`` and ``collections`` (the published ones) under ``index_folder``."""
     docs = [lesson_document(x) for x in lessons]

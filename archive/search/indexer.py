@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 
 from archive.errors import KuraError
 from archive.i18n import pick
+from archive.model import Record
 from archive.record import is_published, load_record, record_ids
 from archive.search.readings import learn_reading, learned_readings
 from archive.search.schema import SCHEMA_VERSION, build_schema, document
@@ -80,7 +81,7 @@ def _store(root: Path):
     return open_store(config.store, config.root)
 
 
-def project_records(root: Path, ids: list[str] | None = None) -> Iterator[dict | None]:
+def project_records(root: Path, ids: list[str] | None = None) -> Iterator[Record | None]:
     """Every published item record of the project (None for one that cannot be read; a
     withdrawn item is left out)."""
     store = _store(root)
@@ -101,14 +102,15 @@ def writer_procs(records: int, cpus: int | None = None) -> int:
     return 2 if records >= PARALLEL_FROM and cpus >= 2 else 1
 
 
-def learn_readings(records: Iterable[dict | None]) -> dict[str, str]:
+def learn_readings(records: Iterable[Record | None]) -> dict[str, str]:
     """Names the dictionary misreads, learned from the titles' 名称_カナ: 大國魂神社本殿 read
     オオクニタマジンジャホンデン teaches 大国魂 = おおくにたま, which then reads the shrine's
     name in every other record's place, summary or description."""
     learned: dict[str, str] = {}
     for record in records:
-        fields = (record or {}).get("fields") or {}
-        title, kana = str(fields.get("名称") or ""), str(fields.get("名称_カナ") or "")
+        if record is None:
+            continue
+        title, kana = record.get("名称"), record.get("名称_カナ")
         if title and kana:
             for surface, spoken in learn_reading(title, kana).items():
                 learned.setdefault(surface, spoken)
@@ -131,7 +133,7 @@ def _saved_learned(path: Path) -> dict[str, str]:
 
 def write_index(
     target: Path,
-    records: Iterable[dict | None],
+    records: Iterable[Record | None],
     *,
     procs: int = 1,
     progress: Callable[[int], None] | None = None,
@@ -163,7 +165,7 @@ def save_vocabulary(path: Path, words: Iterable[str], known: dict[str, str] | No
 
 def _write(
     target: Path,
-    records: Iterable[dict | None],
+    records: Iterable[Record | None],
     procs: int,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:

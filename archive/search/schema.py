@@ -26,7 +26,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from archive.era import PERIODS
-from archive.model import YearRange
+from archive.model import Record, YearRange
 from archive.search.analysis import (
     GramTokenizer,
     ReadingTokenizer,
@@ -127,9 +127,8 @@ class Display:
     reading: str = ""  # the title's reading (名称_カナ first), for "why"
 
 
-def _cells(record: dict, *columns: str) -> list[str]:
-    fields = record.get("fields") or {}
-    return [str(fields.get(c) or "").strip() for c in columns if str(fields.get(c) or "").strip()]
+def _cells(record: Record, *columns: str) -> list[str]:
+    return [cell for c in columns if (cell := record.get(c).strip())]
 
 
 def _spoken(texts: list[str]) -> tuple[str, list[str]]:
@@ -171,13 +170,12 @@ def _english_words(title: str, others: list[str]) -> str:
     return "\n".join(dict.fromkeys(out))
 
 
-def document(record: dict) -> dict:
+def document(record: Record) -> dict:
     """The index document of one item record."""
-    fields = record.get("fields") or {}
-    title = str(record.get("title") or fields.get("名称") or "")
-    kana = str(fields.get("名称_カナ") or "").strip()
-    keywords = [str(k) for k in record.get("keywords") or []]
-    place = str(fields.get("場所名称") or "").strip()
+    title = record.title or record.get("名称")
+    kana = record.get("名称_カナ").strip()
+    keywords = list(record.keywords)
+    place = record.get("場所名称").strip()
     # Readings: the sheet's kana first, then the dictionary's for title, keywords and place.
     readings = [to_hiragana(kana)] if kana else []
     readings += [reading(t) for t in (title, *keywords, place) if t]
@@ -203,9 +201,8 @@ def document(record: dict) -> dict:
     for text in _cells(record, "概要", "説明"):
         named_years += years_named_in(text)
     kinds = _cells(record, "資料種別", "種類")
-    date = record.get("date") or {}
     doc: dict = {
-        "id": str(record["id"]),
+        "id": record.id,
         "title": " ".join(filter(None, (title, kana))),
         "body": "\n".join(_cells(record, *_BODY_COLUMNS)),
         "reading": " ".join(readings),
@@ -217,30 +214,29 @@ def document(record: dict) -> dict:
         "romaji_body": " ".join(body_romaji),
         "gloss": _english_words(title, [*keywords, *kinds]),
         "years": " ".join(str(y) for y in dict.fromkeys(named_years)),
-        "type": str(fields.get("資料種別") or "").strip(),
+        "type": record.get("資料種別").strip(),
         "place": place,
-        "images": "yes" if record.get("pages") else "no",
+        "images": "yes" if record.pages else "no",
     }
-    designations = [str(d).strip() for d in record.get("designations") or [] if str(d).strip()]
+    designations = [d.strip() for d in record.designations if d.strip()]
     if designations:
         doc["designation"] = ",".join(d.replace(",", " ") for d in designations)
-    if isinstance(date.get("start"), int) and isinstance(date.get("end"), int):
-        span = YearRange(date["start"], date["end"])
+    if span := record.years:
         doc.update(start=span.start, end=span.end, sort_date=span.start)
         if periods := periods_of(span):
             doc["period"] = ",".join(periods)
     else:
         doc["sort_date"] = 2**31 - 1  # undated items sort last
-    pages = record.get("pages") or []
+    pages = record.pages
     doc["display"] = Display(
         title=title,
-        title_en=str(fields.get("名称_英語") or ""),
-        summary=str(fields.get("概要") or ""),
-        date=str(date.get("text") or fields.get("年代") or ""),
+        title_en=record.get("名称_英語"),
+        summary=record.get("概要"),
+        date=(record.date.text if record.date else "") or record.get("年代"),
         type=doc["type"],
         pages=len(pages),
-        thumbnail_page=str(pages[0].get("image", "")) if pages else "",
-        texts={c: v for c in WHY_COLUMNS if (v := str(fields.get(c) or "").strip())},
+        thumbnail_page=pages[0].image if pages else "",
+        texts={c: v for c in WHY_COLUMNS if (v := record.get(c).strip())},
         reading=readings[0] if readings else "",
     ).__dict__
     return {k: v for k, v in doc.items() if v != ""}

@@ -21,6 +21,7 @@ import csv
 from pathlib import Path
 from typing import NamedTuple
 
+from archive.model import Record
 from tests.records import record_of
 
 __all__ = ["COLUMNS", "KINDS", "QUERIES", "RECORDS", "Query", "load_queries", "load_records"]
@@ -75,14 +76,14 @@ class Query(NamedTuple):
     intent: str
 
 
-def _record(row: dict[str, str], n: int) -> dict:
+def _record(row: dict[str, str], n: int) -> Record:
     """One sheet row as Kura's ingest writes records/{id}.json (metadata part); one scanned
     page for two records in three, none for the rest (deterministic)."""
     fields = {column: row[column] for column in COLUMNS if row[column]}
     return record_of(fields, pages=1 if n % 3 else 0, row=n)
 
 
-def load_records(path: Path = RECORDS_CSV) -> list[dict]:
+def load_records(path: Path = RECORDS_CSV) -> list[Record]:
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     if not rows or rows[0] != COLUMNS:
@@ -149,5 +150,5 @@ def load_queries(ids: set[str], path: Path = QUERIES_TSV) -> list[Query]:
     return queries
 
 
-RECORDS: list[dict] = load_records()
-QUERIES: list[Query] = load_queries({r["id"] for r in RECORDS})
+RECORDS: list[Record] = load_records()
+QUERIES: list[Query] = load_queries({r.id for r in RECORDS})
