@@ -214,8 +214,10 @@ def _update_index(config, summary, dry_run: bool) -> None:
     if dry_run or not changed:
         return
     from archive.search import update
+    from archive.store import open_store
 
-    click.echo(update(config.root, changed).line())
+    store = open_store(config.store, config.root)
+    click.echo(update(config.root, changed, store=store).line())
 
 
 def _compile_curation(config, dry_run: bool = False) -> bool:
@@ -236,9 +238,10 @@ def index(ctx: click.Context) -> None:
     """検索インデックスを作り直し、学習教材とコレクションを公開する / rebuild the search index
     from records/ and publish lessons/ and collections/."""
     from archive.search import rebuild
+    from archive.store import open_store
 
     config = writing_config(ctx, "index")
-    click.echo(rebuild(config.root).line())
+    click.echo(rebuild(config.root, store=open_store(config.store, config.root)).line())
     if _compile_curation(config):
         sys.exit(1)
 
@@ -357,7 +360,7 @@ def withdraw(ctx: click.Context, ids: tuple[str, ...], reason: str, undo: bool) 
         record_changes(store)  # the change feed: a Delete, or a Create when restored
         from archive.search import update
 
-        stats = update(config.root, report.changed)
+        stats = update(config.root, report.changed, store=store)
         click.echo(
             stats.line()
             if undo

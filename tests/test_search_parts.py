@@ -5,11 +5,13 @@ project's own), readings learned from 名称_カナ, JMdict glosses and content 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from archive.model import YearRange
+from archive.model import Withdrawal, YearRange
 from archive.project import init_project
 from archive.search import rebuild, search
 from archive.search.analysis import long_vowels_spelt, loose_kana, normalize
@@ -18,7 +20,8 @@ from archive.search.dictionary import glosses, readings
 from archive.search.query import content_words
 from archive.search.readings import fold_romaji, learn_reading, learned_readings, reading
 from archive.search.thesaurus import FILE_NAME, ThesaurusError, built_in, load
-from tests.test_search_corpus import record
+from archive.store import LocalStore
+from tests.test_search_corpus import ITEMS, record
 
 
 @pytest.mark.parametrize(
@@ -187,3 +190,55 @@ def test_an_index_of_an_older_kura_is_rebuilt_once(tmp_path: Path) -> None:
     stats = refresh_stale(project)
     assert stats is not None and stats.records == 1
     assert [h.id for h in search(project, "さしだにっき").hits] == ["a"]
+
+
+class CountingStore(LocalStore):
+    """A local store that counts the reads of every key."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads: Counter[str] = Counter()
+
+    def get(self, key: str) -> bytes:
+        self.reads[key] += 1
+        return super().get(key)
+
+
+@pytest.mark.parametrize("kept", [None, 2])
+def test_indexing_reads_each_record_once_and_not_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int | None
+) -> None:
+    """``kura index`` and the index update after ingest read every record once (an archive
+    larger than ``KEPT_RECORDS``: the rest twice) from the store they are given, and never
+    kura.toml again; a withdrawn item is read and left out."""
+    from archive.search import indexer, update
+
+    project = tmp_path / "archive"
+    init_project(project, "読む回数", "reads")
+    records = project / "public" / "records"
+    records.mkdir(parents=True, exist_ok=True)
+    ids = sorted(row[0] for row in ITEMS[:6])
+    for row in ITEMS[:6]:
+        item = record(row)
+        if item.id == ids[0]:
+            item = replace(item, withdrawn=Withdrawal("2026-12-01T00:00:00Z", "test", "me"))
+        (records / f"{item.id}.json").write_text(json.dumps(item.to_json()), "utf-8")
+    if kept is not None:
+        monkeypatch.setattr(indexer, "KEPT_RECORDS", kept)
+
+    def no_settings(*args: object) -> None:
+        raise AssertionError("kura.toml read again")
+
+    monkeypatch.setattr("archive.config.load_config", no_settings)
+    store = CountingStore(project / "public")
+    stats = rebuild(project, store=store)
+    assert stats.records == 5 and stats.skipped == 0
+    reads = {key: n for key, n in store.reads.items() if key.startswith("records/")}
+    twice = set(ids[kept:]) if kept is not None else set()
+    assert reads == {f"records/{i}.json": 2 if i in twice else 1 for i in ids}
+    found = search(project, "", None, "id", 1, 20, curation=False).hits
+    assert [h.id for h in found] == ids[1:]
+
+    store.reads.clear()
+    assert update(project, ids[1:3], store=store).records == 2
+    assert dict(store.reads) == {f"records/{i}.json": 1 for i in ids[1:3]}

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
@@ -73,7 +74,9 @@ def index_dir(root: Path) -> Path:
     return root / INDEX_DIR
 
 
-def _store(root: Path):
+def _store(root: Path) -> Any:
+    """The store of the project at ``root`` (for callers that did not pass theirs: reads
+    kura.toml)."""
     from archive.config import load_config
     from archive.store import open_store
 
@@ -81,14 +84,44 @@ def _store(root: Path):
     return open_store(config.store, config.root)
 
 
-def project_records(root: Path, ids: list[str] | None = None) -> Iterator[Record | None]:
-    """Every published item record of the project (None for one that cannot be read; a
+def project_records(store: Any, ids: list[str] | None = None) -> Iterator[Record | None]:
+    """Every published item record in ``store`` (None for one that cannot be read; a
     withdrawn item is left out)."""
-    store = _store(root)
     for item_id in record_ids(store) if ids is None else ids:
         record = load_record(store, item_id)
         if record is None or is_published(record):
             yield record
+
+
+KEPT_RECORDS = 5000
+"""Records a rebuild keeps in memory between learning readings and indexing (5.5 KB each for
+the relevance set's records: under 30 MB); an archive with more reads the rest again."""
+
+
+class _TwoPasses:
+    """The records of a rebuild for its two passes (learning readings, then indexing), each
+    record read once for an archive of up to ``KEPT_RECORDS``."""
+
+    def __init__(self, store: Any, ids: list[str]) -> None:
+        self.store, self.ids, self.keep = store, ids, KEPT_RECORDS
+        self.kept: list[Record | None] = []
+        self.read = 0  # ids whose records are in ``kept``
+
+    def first(self) -> Iterator[Record | None]:
+        for n, item_id in enumerate(self.ids):
+            record = load_record(self.store, item_id)
+            published = record is None or is_published(record)  # None: unreadable, counted
+            if n < self.keep:
+                self.read = n + 1
+                if published:
+                    self.kept.append(record)
+            if published:
+                yield record
+
+    def second(self) -> Iterator[Record | None]:
+        kept, self.kept = self.kept, []
+        yield from kept
+        yield from project_records(self.store, self.ids[self.read :])
 
 
 PARALLEL_FROM = 5000
@@ -198,18 +231,21 @@ def _write(
     return done, skipped
 
 
-def rebuild(root: Path, *, procs: int | None = None) -> IndexStats:
+def rebuild(root: Path, *, procs: int | None = None, store: Any = None) -> IndexStats:
     """Rebuild the project's index from ``records/`` (swapped in when complete); ``procs``
-    writer processes, by default two for a large archive on two cores or more."""
+    writer processes, by default two for a large archive on two cores or more. ``store``:
+    the project's store, when the caller has it open."""
     started = time.monotonic()
     final = index_dir(root)
     recover(final)
     temp = final.with_name(f".{final.name}.new-{os.getpid()}")
-    ids = record_ids(_store(root))
+    store = _store(root) if store is None else store
+    ids = record_ids(store)
     procs = writer_procs(len(ids)) if procs is None else procs
     try:
-        learned = learn_readings(project_records(root, ids))
-        done, skipped = write_index(temp, project_records(root, ids), procs=procs, learned=learned)
+        records = _TwoPasses(store, ids)
+        learned = learn_readings(records.first())
+        done, skipped = write_index(temp, records.second(), procs=procs, learned=learned)
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         if final.exists():
             final.rename(old)
@@ -274,26 +310,27 @@ def open_index(path: Path):
     return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
 
 
-def refresh_stale(root: Path) -> IndexStats | None:
+def refresh_stale(root: Path, *, store: Any = None) -> IndexStats | None:
     """Rebuild the project's index if it is of an older format (after an upgrade of Kura);
     None when it is current or there is none."""
     path = readable(index_dir(root))
     if not path.exists() or is_current(path):
         return None
-    return rebuild(root)
+    return rebuild(root, store=store)
 
 
-def update(root: Path, ids: Iterable[str]) -> IndexStats:
-    """Re-index the records of ``ids`` (dropping those whose record is gone or withdrawn).
+def update(root: Path, ids: Iterable[str], *, store: Any = None) -> IndexStats:
+    """Re-index the records of ``ids`` (dropping those whose record is gone or withdrawn),
+    each read once. ``store``: the project's store, when the caller has it open.
 
     Without a current index this is a full :func:`rebuild`.
     """
     started = time.monotonic()
     path = index_dir(root)
     ids = sorted(set(ids))
+    store = _store(root) if store is None else store
     if not is_current(path):
-        return rebuild(root)
-    store = _store(root)
+        return rebuild(root, store=store)
     records = {item_id: load_record(store, item_id) for item_id in ids}
     published = (r for r in records.values() if is_published(r))
     learned = {**learn_readings(published), **_saved_learned(path)}
