@@ -44,6 +44,7 @@ from archive import __version__, keys
 from archive.addresses import build_output, note_address
 from archive.config import Config
 from archive.errors import KuraError, StoreError
+from archive.events import record_changes
 from archive.i18n import pick
 from archive.lessons import Lesson
 from archive.opendata import opendata_csv, opendata_key
@@ -276,6 +277,7 @@ def build_site(config: Config, out: Path, base_url: str | None = None) -> BuildR
     trees: dict[str, str] = {}
 
     urls = Urls(base_url)
+    record_changes(store)  # the change feed's events of what changed since (as kura publish)
     # the folder's addresses: its change feed moves what an earlier build put at another
     history = note_address(store, build_output(str(out)), base_url, sent=True)
     documents = Documents(store, config, urls, history=history)
