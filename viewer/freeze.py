@@ -454,19 +454,9 @@ def _static_app(config: Config, site: SiteMap) -> Any:
 
 def _search_index(store: Any, config: Config, out: Path, report: BuildReport) -> dict | None:
     """The browser search's index under ``out/search/`` (``archive.search.static_index``)."""
-    try:
-        from archive.search.static_index import write_static_index
-    except ImportError:
-        note = pick(
-            "検索インデックス (archive.search.static_index) がないため、静的サイトの検索は動きません",
-            "no archive.search.static_index: the static site's search has no index",
-        )
-        log.warning(note)
-        report.notes.append(note)
-        return None
-    import inspect
-
+    from archive.search.static_index import SUMMARY_CHARS, write_static_index
     from viewer.images import thumbnail
+    from viewer.kids import ruby_text
     from viewer.search import facet_value_label
     from viewer.vocabulary import english_date
 
@@ -487,30 +477,24 @@ def _search_index(store: Any, config: Config, out: Path, report: BuildReport) ->
                 "height": found.height,
             }
         date = record.get("年代") if record else ""
+        summary = record.get("概要")[:SUMMARY_CHARS] if record else ""
         return {
             "url": f"items/{item_id}/index.html",
             "thumb": thumb,
             "date_en": english_date(date) if date else "",
+            # kids pages: the furigana of every grade, as the pages around carry it
+            "title_kids": ruby_text(record.title, None) if record else "",
+            "summary_kids": ruby_text(summary, None) if summary else "",
         }
 
-    offered = {
-        "describe": describe,
-        "facet_english": lambda facet, value: facet_value_label(facet, value)[1],
-    }
-    accepted = inspect.signature(write_static_index).parameters
-    options = {name: value for name, value in offered.items() if name in accepted}
-    # the index's writer sweeps out/search/ of files it did not write, the search page
-    # (search/index.html) among them: put back what it took, bytes and mtime as they were
-    mine = {}
-    for path in (out / "search").glob("*.html"):
-        st = path.stat()
-        mine[path] = (path.read_bytes(), st.st_mtime_ns)
-    stats = write_static_index(config, out, **options)
-    for path, (data, mtime_ns) in mine.items():
-        if not path.exists():
-            path.write_bytes(data)
-            os.utime(path, ns=(mtime_ns, mtime_ns))
-    return stats.to_json() if hasattr(stats, "to_json") else dict(stats)
+    stats = write_static_index(
+        config,
+        out,
+        describe=describe,
+        facet_english=lambda facet, value: facet_value_label(facet, value)[1],
+        stamp=config.base_url,  # describe's paths and thumbnails depend on the address
+    )
+    return stats.to_json()
 
 
 def _remove_stale(

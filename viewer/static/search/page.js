@@ -110,8 +110,11 @@ function thumb(hit) {
   return `<span class="thumb no-image">${t("画像なし", "No image")}</span>`;
 }
 
+// kids pages carry the furigana of every grade (span.fg[data-fg]); so do their hits
+const kids = document.documentElement.classList.contains("mode-kids");
+
 function hitHtml(hit, needles) {
-  const title = mark(hit.title, needles);
+  const title = kids && hit.title_kids ? hit.title_kids : mark(hit.title, needles);
   const text =
     lang === "en" && hit.title_en
       ? `<span class="hit-title" lang="en">${escape(hit.title_en)}</span><span class="hit-title-en" lang="ja">${title}</span>`
@@ -125,7 +128,7 @@ function hitHtml(hit, needles) {
   const href = onPages(hit.url || `items/${encodeURIComponent(hit.id)}/`);
   return `<li class="hit"><a class="hit-link" href="${escape(href)}">${thumb(hit)}<span class="hit-text">${text}</span></a>
     <p class="hit-meta">${meta.join(" ")}</p>
-    ${hit.summary ? `<p class="hit-summary" lang="ja">${mark(hit.summary, needles)}</p>` : ""}</li>`;
+    ${hit.summary ? `<p class="hit-summary" lang="ja">${kids && hit.summary_kids ? hit.summary_kids : mark(hit.summary, needles)}</p>` : ""}</li>`;
 }
 
 function draw(params, result, meta) {
