@@ -121,7 +121,7 @@ function hitHtml(hit, needles) {
       : `<span class="hit-title" lang="ja">${title}</span>${hit.title_en ? `<span class="hit-title-en" lang="en">${escape(hit.title_en)}</span>` : ""}`;
   const meta = [];
   if (hit.date) meta.push(`<span>${one([hit.date, hit.date_en || ""])}</span>`);
-  if (hit.type) meta.push(`<span>${one([hit.type, hit.type_en || ""])}</span>`);
+  if (hit.type) meta.push(`<span>${one([hit.type, typeEnglish[hit.type] || ""])}</span>`);
   meta.push(
     `<span>${hit.pages ? t(`${hit.pages} 画像`, `${hit.pages} image${hit.pages === 1 ? "" : "s"}`) : t("画像なし", "No image")}</span>`,
   );
@@ -131,21 +131,27 @@ function hitHtml(hit, needles) {
     ${hit.summary ? `<p class="hit-summary" lang="ja">${kids && hit.summary_kids ? hit.summary_kids : mark(hit.summary, needles)}</p>` : ""}</li>`;
 }
 
+let typeEnglish = {}; // 資料種別 → English, from the index
+
 function draw(params, result, meta) {
-  const parts = [];
+  typeEnglish = meta.facet_en.type || {};
+  // the chosen filters stand above the two-column layout (facets | results), as on the server
+  const chips = [];
   const chosen = Object.entries(params.filters);
   if (chosen.length) {
-    parts.push(`<div class="chosen-filters"><h2 class="visually-hidden">${t("選んだ条件", "Chosen filters")}</h2><ul>`);
+    chips.push(`<div class="chosen-filters"><h2 class="visually-hidden">${t("選んだ条件", "Chosen filters")}</h2><ul>`);
     for (const [name, values] of chosen)
       for (const value of values) {
         const label = FACET_LABELS[name] || [name, name];
-        parts.push(
+        chips.push(
           `<li><a class="chip" href="${escape(toggled(params, name, value))}">${escape(t(...label))}: ${one(valueLabel(meta, name, value))}
           <span class="chip-x" aria-hidden="true">×</span><span class="visually-hidden">${t("（解除）", "(remove)")}</span></a></li>`,
         );
       }
-    parts.push(`<li><a href="${escape(queryString(params, { filters: {}, page: 1 }))}">${t("条件をすべて解除", "Clear all filters")}</a></li></ul></div>`);
+    chips.push(`<li><a href="${escape(queryString(params, { filters: {}, page: 1 }))}">${t("条件をすべて解除", "Clear all filters")}</a></li></ul></div>`);
   }
+  if (chips.length) root.insertAdjacentHTML("beforebegin", chips.join(""));
+  const parts = [];
   parts.push(`<aside class="facets" aria-labelledby="facets-heading"><h2 id="facets-heading">${bi("しぼりこみ", "Refine")}</h2>`);
   for (const name of FACETS) {
     const counts = result.facets[name] || [];
