@@ -413,16 +413,19 @@ class Publisher:
         data = opendata_csv(self.local, self.config, self.documents.urls)
         return [Source(opendata_key(self.config), None, len(data), 0, data=data)]
 
+    def _tops(self) -> list[str]:
+        """The target's top folders this publish owns."""
+        return [*PUBLISHED, "masters"] if self.masters else list(PUBLISHED)
+
     def _remote_objects(self, trusted: set[str]) -> tuple[dict[str, dict], set[str]]:
         """The bucket's objects by key, and which ``trusted`` image-service folders it
         holds. Those folders (complete at the last publish, unchanged locally since) are
         not listed: the folders of ``iiif/`` are walked one level at a time, in parallel,
         and only the other folders listed in full. So a re-publish lists a few keys per
         item instead of every tile."""
-        tops = (*PUBLISHED, "masters") if self.masters else PUBLISHED
         objects: dict[str, dict] = {}
         present: set[str] = set()
-        for top in tops:
+        for top in self._tops():
             if top != "iiif" or not trusted:
                 objects.update((o["Key"], o) for o in self.dest.list_objects(top))
                 continue

@@ -12,7 +12,6 @@ for its address, so nothing is rendered here and the change log is not touched.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,26 +102,11 @@ class SitePublisher(Publisher):
         return frozenset()  # a built site holds nothing of a withdrawn item but its notice
 
     def _tops(self) -> list[str]:
-        return sorted(p.name for p in self.site.iterdir() if p.is_dir() and p.name[0] != ".")
-
-    def _remote_objects(self, trusted: set[str]) -> tuple[dict[str, dict], set[str]]:
-        """The target's objects under the site's folders (as ``Publisher``'s, image folders
-        complete at the last publish not listed). Files at the site's top (index.html,
+        """The site's folders (``Publisher._remote_objects`` lists these; image folders
+        complete at the last publish are not listed). Files at the site's top (index.html,
         404.html, robots.txt, sitemap.xml) are not listed: ``_needs_upload`` trusts the
         manifest for them, and ``--delete`` never removes a file there."""
-        objects: dict[str, dict] = {}
-        present: set[str] = set()
-        for top in self._tops():
-            if top != "iiif" or not trusted:
-                objects.update((o["Key"], o) for o in self.dest.list_objects(top))
-                continue
-            files, items = self.dest.list_shallow(top)
-            objects.update((o["Key"], o) for o in files)
-            with ThreadPoolExecutor(self.workers, thread_name_prefix="kura-list") as pool:
-                for listed, found in pool.map(lambda name: self._list_item(name, trusted), items):
-                    objects.update((o["Key"], o) for o in listed)
-                    present |= found
-        return objects, present
+        return sorted(p.name for p in self.site.iterdir() if p.is_dir() and p.name[0] != ".")
 
     def _needs_upload(self, source: Source, obj: dict | None, manifest: PublishManifest) -> bool:
         if obj is None and "/" not in source.key:

@@ -181,23 +181,22 @@ def publish(
     from manifests.documents import Documents
 
     config = writing_config(ctx, "publish", dry_run=dry_run)
+    options = {  # what every publish takes from the command line
+        "endpoint_url": endpoint_url,
+        "delete": delete,
+        "set_cors": set_cors,
+        "public_read": public_read,
+        "masters": masters,
+        "workers": jobs,
+        "dry_run": dry_run,
+        "check_all": check_all,
+        "progress": progress,
+    }
     if site is not None:
         from archive.publish_site import SitePublisher
 
         outcome = SitePublisher(
-            config,
-            target,
-            site,
-            (base_url or config.base_url).rstrip("/"),
-            endpoint_url=endpoint_url,
-            delete=delete,
-            set_cors=set_cors,
-            public_read=public_read,
-            masters=masters,
-            workers=jobs,
-            dry_run=dry_run,
-            check_all=check_all,
-            progress=progress,
+            config, target, site, (base_url or config.base_url).rstrip("/"), **options
         ).run()
         click.echo(outcome.line())
         return
@@ -214,15 +213,7 @@ def publish(
         config,
         target,
         Documents(store, config, _public_urls(config, base_url)),
-        endpoint_url=endpoint_url,
-        delete=delete,
-        set_cors=set_cors,
-        public_read=public_read,
-        masters=masters,
-        workers=jobs,
-        dry_run=dry_run,
-        check_all=check_all,
-        progress=progress,
+        **options,
     )
     outcome = publisher.run()
     if warning := identity_warning(config):  # the open-data CSV was published as it is
